@@ -1,0 +1,277 @@
+//! Parsing `metrics! { ... }` into a small AST. Nothing here rejects input that is well-formed
+//! syntax: every rule lives in `validate`.
+//!
+//! ```text
+//! /// Group docs.
+//! #[obs(crate = "path")]                       // optional
+//! pub STATIC[: StructName] [in "namespace"] {
+//!     /// HELP text.
+//!     #[buckets(0.1, 1, 10)]                   // histograms
+//!     #[max_series(20_000)]                    // optional series limit
+//!     name: Kind { label: Type, #[allow_entity_label(reason = "...")] label2: Type },
+//!     other_total: Counter,
+//! }
+//! ```
+
+use darling::FromMeta;
+use proc_macro2::Span;
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Token, Type, UnOp};
+
+/// Everything inside one `metrics!` invocation.
+pub struct Schema {
+    pub groups: Vec<Group>,
+}
+
+/// `#[obs(...)]` on a group.
+#[derive(Default, FromMeta)]
+pub struct GroupOptions {
+    /// Path of the runtime crate, for renamed dependencies.
+    #[darling(rename = "crate")]
+    pub krate: Option<syn::Path>,
+}
+
+/// One `static` group of families.
+pub struct Group {
+    pub docs: Vec<Attribute>,
+    pub options: GroupOptions,
+    pub vis: syn::Visibility,
+    pub ident: Ident,
+    pub struct_name: Option<Ident>,
+    pub namespace: Option<LitStr>,
+    pub families: Vec<Family>,
+}
+
+/// One metric family.
+pub struct Family {
+    pub docs: Vec<LitStr>,
+    pub buckets: Option<Buckets>,
+    pub max_series: Option<LitInt>,
+    pub name: Ident,
+    pub kind: Ident,
+    pub labels: Vec<Label>,
+}
+
+/// `#[buckets(...)]`: the literals and where they stand.
+pub struct Buckets {
+    pub span: Span,
+    pub bounds: Vec<(f64, Span)>,
+}
+
+/// One label of a family.
+pub struct Label {
+    pub allow_entity: Option<AllowEntity>,
+    pub name: Ident,
+    pub ty: Type,
+}
+
+/// `#[allow_entity_label(reason = "...")]`: a reasoned opt-out of the per-entity name rule.
+#[derive(FromMeta)]
+pub struct AllowEntity {
+    pub reason: LitStr,
+}
+
+impl Parse for Schema {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut groups = Vec::new();
+        while !input.is_empty() {
+            groups.push(input.parse()?);
+        }
+        Ok(Self { groups })
+    }
+}
+
+impl Parse for Group {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let mut docs = Vec::new();
+        let mut options = GroupOptions::default();
+        for attr in attrs {
+            if attr.path().is_ident("doc") {
+                docs.push(attr);
+            } else if attr.path().is_ident("obs") {
+                options = GroupOptions::from_meta(&attr.meta)?;
+            } else {
+                return Err(syn::Error::new_spanned(
+                    attr,
+                    "unknown attribute on a metric group; expected doc comments or `#[obs(crate = \"...\")]`",
+                ));
+            }
+        }
+        let vis = input.parse()?;
+        let ident = input.parse()?;
+        let struct_name = if input.peek(Token![:]) {
+            input.parse::<Token![:]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        let namespace = if input.peek(Token![in]) {
+            input.parse::<Token![in]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
+        let body;
+        syn::braced!(body in input);
+        let families = Punctuated::<Family, Token![,]>::parse_terminated(&body)?;
+        Ok(Self {
+            docs,
+            options,
+            vis,
+            ident,
+            struct_name,
+            namespace,
+            families: families.into_iter().collect(),
+        })
+    }
+}
+
+impl Parse for Family {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let mut docs = Vec::new();
+        let mut buckets = None;
+        let mut max_series = None;
+        for attr in attrs {
+            let path = attr.path();
+            if path.is_ident("doc") {
+                docs.push(doc_text(&attr)?);
+            } else if path.is_ident("buckets") {
+                buckets = Some(parse_buckets(&attr)?);
+            } else if path.is_ident("max_series") {
+                max_series = Some(attr.parse_args()?);
+            } else {
+                return Err(syn::Error::new_spanned(
+                    path,
+                    "unknown attribute on a metric family; expected doc comments, `#[buckets(...)]` or `#[max_series(N)]`",
+                ));
+            }
+        }
+        let name = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let kind = input.parse()?;
+        let mut labels = Vec::new();
+        if input.peek(syn::token::Brace) {
+            let body;
+            syn::braced!(body in input);
+            labels = Punctuated::<Label, Token![,]>::parse_terminated(&body)?
+                .into_iter()
+                .collect();
+        }
+        Ok(Self {
+            docs,
+            buckets,
+            max_series,
+            name,
+            kind,
+            labels,
+        })
+    }
+}
+
+impl Parse for Label {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut allow_entity = None;
+        for attr in input.call(Attribute::parse_outer)? {
+            if attr.path().is_ident("allow_entity_label") {
+                allow_entity = Some(AllowEntity::from_meta(&attr.meta)?);
+            } else {
+                return Err(syn::Error::new_spanned(
+                    attr.path(),
+                    "unknown attribute on a label; the only one is `#[allow_entity_label(reason = \"...\")]`",
+                ));
+            }
+        }
+        let name = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let ty = input.parse()?;
+        Ok(Self {
+            allow_entity,
+            name,
+            ty,
+        })
+    }
+}
+
+/// The text of one `#[doc = "..."]` attribute.
+fn doc_text(attr: &Attribute) -> syn::Result<LitStr> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Ok(s.clone()),
+            other => Err(syn::Error::new_spanned(
+                other,
+                "doc comments of metric families must be string literals",
+            )),
+        },
+        _ => Err(syn::Error::new_spanned(attr, "expected `#[doc = \"...\"]`")),
+    }
+}
+
+/// `#[buckets(0.1, 1, 2.5e1, -1)]`: numeric literals, optionally negated.
+fn parse_buckets(attr: &Attribute) -> syn::Result<Buckets> {
+    let exprs = match &attr.meta {
+        syn::Meta::List(_) => {
+            attr.parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)?
+        }
+        _ => Punctuated::new(),
+    };
+    let mut bounds = Vec::new();
+    for expr in &exprs {
+        bounds.push((bucket_value(expr)?, syn::spanned::Spanned::span(expr)));
+    }
+    Ok(Buckets {
+        span: syn::spanned::Spanned::span(attr),
+        bounds,
+    })
+}
+
+fn bucket_value(expr: &Expr) -> syn::Result<f64> {
+    match expr {
+        Expr::Lit(ExprLit { lit, .. }) => match lit {
+            Lit::Float(f) => f.base10_parse(),
+            Lit::Int(i) => i.base10_parse::<f64>(),
+            _ => Err(syn::Error::new_spanned(
+                lit,
+                "a bucket boundary must be a number literal",
+            )),
+        },
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => bucket_value(expr).map(|v| -v),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "a bucket boundary must be a number literal such as `0.25` or `10`",
+        )),
+    }
+}
+
+impl Group {
+    /// The metric name of `family`: `namespace_name`, or `name` without a namespace.
+    pub fn full_name(&self, family: &Family) -> String {
+        let name = family.name.unraw().to_string();
+        match &self.namespace {
+            Some(ns) => format!("{}_{name}", ns.value()),
+            None => name,
+        }
+    }
+}
+
+impl Family {
+    /// HELP text: the doc comment's lines, trimmed and joined with spaces.
+    pub fn help(&self) -> String {
+        let lines: Vec<String> = self
+            .docs
+            .iter()
+            .map(|d| d.value().trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+        lines.join(" ")
+    }
+}

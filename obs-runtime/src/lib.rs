@@ -1,0 +1,62 @@
+//! Runtime for `obs`: statically-typed metric families, registries and Prometheus / OpenMetrics
+//! exposition. Re-exports the macros, so a service depends on this one crate.
+//!
+//! ```
+//! use obs_runtime::{metrics, LabelValue, Bounded, Registry, Format};
+//!
+//! #[derive(Clone, Copy, LabelValue)]
+//! pub enum Provider { OpenAi, Anthropic }
+//!
+//! metrics! {
+//!     /// Gateway metrics.
+//!     pub GATEWAY in "doc_gateway" {
+//!         /// Requests handled, by provider.
+//!         requests_total: Counter { provider: Provider },
+//!         /// Request latency, by provider and model.
+//!         #[buckets(0.1, 0.5, 1, 5)]
+//!         request_duration_seconds: Histogram { provider: Provider, model: Bounded<32> },
+//!     }
+//! }
+//!
+//! GATEWAY.requests_total.with(Provider::OpenAi).inc();
+//! GATEWAY.request_duration_seconds.with((Provider::Anthropic, "claude")).observe(0.3);
+//! let text = Registry::global().encode(Format::Text);
+//! assert!(text.contains("doc_gateway_requests_total{provider=\"open_ai\"} 1"));
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod expose;
+pub mod metrics;
+
+#[cfg(feature = "prometheus")]
+pub mod interop;
+
+pub use expose::Format;
+pub use metrics::{
+    Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
+    FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
+};
+pub use obs_macros::{LabelValue, metrics};
+
+/// What generated code uses. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::metrics::{
+        Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
+        LabelValues, NoLabels, leak_and_register, series_product,
+    };
+
+    /// A histogram family from bounds the macro has already validated; falls back to the
+    /// default buckets should they ever be refused.
+    pub fn histogram<L: LabelSet>(
+        name: &'static str,
+        help: &'static str,
+        bounds: &[f64],
+    ) -> crate::metrics::HistogramFamily<L> {
+        crate::metrics::HistogramFamily::new(name, help, bounds).unwrap_or_else(|_| {
+            crate::metrics::HistogramFamily::new(name, help, crate::metrics::DEFAULT_BUCKETS)
+                .unwrap_or_else(|_| unreachable!("the default buckets are valid"))
+        })
+    }
+}

@@ -1,0 +1,178 @@
+//! Metric families: the dense series storage behind every kind, and the read-side view the
+//! encoders walk.
+//!
+//! A family's worst-case series count is bounded at compile time, so its storage is one dense
+//! array allocated when the family is created; recording computes a mixed-radix index from the
+//! typed label values and touches one cell, with no hashing, locking or allocation for
+//! fixed-cardinality labels.
+
+use std::marker::PhantomData;
+
+use super::intern::Interner;
+use super::label::{LabelDesc, LabelSet, LabelValues, MAX_LABELS};
+
+/// The exposition type of a family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricType {
+    /// A monotonic counter.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Observations counted into buckets, with their sum.
+    Histogram,
+}
+
+impl MetricType {
+    /// The name used in `# TYPE` lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Counter => "counter",
+            Self::Gauge => "gauge",
+            Self::Histogram => "histogram",
+        }
+    }
+}
+
+/// What a family is: everything the exposition needs besides its samples.
+#[derive(Debug, Clone)]
+pub struct FamilyDesc {
+    /// Full metric name, namespace included (for counters, ending in `_total`).
+    pub name: &'static str,
+    /// HELP text.
+    pub help: &'static str,
+    /// The exposition type.
+    pub metric_type: MetricType,
+    /// The labels, in declaration order.
+    pub labels: &'static [LabelDesc],
+}
+
+/// One sample of a series, as read for exposition.
+#[derive(Debug, Clone, Copy)]
+pub enum Sample<'a> {
+    /// An integer counter or gauge value.
+    Unsigned(u64),
+    /// A signed integer gauge value.
+    Signed(i64),
+    /// A float counter or gauge value.
+    Float(f64),
+    /// A histogram's state.
+    Histogram {
+        /// Upper bounds, without `+Inf`.
+        bounds: &'a [f64],
+        /// Upper bounds formatted for the `le` label, `+Inf` last.
+        le: &'a [Box<str>],
+        /// Cumulative bucket counts, one per `le` entry; the last is the total count.
+        cumulative: &'a [u64],
+        /// Sum of all observations.
+        sum: f64,
+    },
+}
+
+/// The read side of a family, object-safe so registries can hold families of any type.
+pub trait FamilyView: Send + Sync {
+    /// The family's description.
+    fn desc(&self) -> &FamilyDesc;
+    /// Calls `f` with the label values and sample of every series that has been recorded into
+    /// (every series, for a family without labels), in series-index order.
+    fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>));
+    /// Recordings that went to an overflow series, when the family has a bounded label.
+    fn overflows(&self) -> Option<u64>;
+}
+
+/// Label bookkeeping shared by every family kind: description, interners, series decoding.
+#[derive(Debug)]
+pub struct Core<L> {
+    pub(crate) desc: FamilyDesc,
+    pub(crate) interners: Box<[Interner]>,
+    _labels: PhantomData<fn() -> L>,
+}
+
+impl<L: LabelSet> Core<L> {
+    pub(crate) fn new(
+        name: &'static str,
+        help: &'static str,
+        metric_type: MetricType,
+    ) -> Self {
+        debug_assert!(L::LABELS.len() <= MAX_LABELS);
+        let interners = L::LABELS
+            .iter()
+            .map(|label| match label.values {
+                LabelValues::Fixed(_) => Interner::unused(),
+                LabelValues::Bounded(cap) => Interner::new(cap),
+            })
+            .collect();
+        Self {
+            desc: FamilyDesc {
+                name,
+                help,
+                metric_type,
+                labels: L::LABELS,
+            },
+            interners,
+            _labels: PhantomData,
+        }
+    }
+
+    /// Number of series slots (the worst-case series count).
+    pub(crate) fn series(&self) -> usize {
+        L::SERIES
+    }
+
+    #[inline(always)]
+    pub(crate) fn index(&self, values: L::Values<'_>) -> usize {
+        L::index(values, &self.interners)
+    }
+
+    pub(crate) fn overflows(&self) -> Option<u64> {
+        let bounded = L::LABELS
+            .iter()
+            .any(|l| matches!(l.values, LabelValues::Bounded(_)));
+        bounded.then(|| self.interners.iter().map(Interner::overflows).sum())
+    }
+
+    /// Calls `f(index, label values)` for every series index whose `touched(index)` is true,
+    /// decoding label values with an odometer rather than a division per label.
+    pub(crate) fn for_each_touched(
+        &self,
+        touched: impl Fn(usize) -> bool,
+        mut f: impl FnMut(usize, &[&str]),
+    ) {
+        let labels = L::LABELS;
+        let n = labels.len();
+        let radix: [usize; MAX_LABELS] = std::array::from_fn(|k| {
+            labels.get(k).map_or(1, |l| match l.values {
+                LabelValues::Fixed(values) => values.len(),
+                LabelValues::Bounded(cap) => cap + 1,
+            })
+        });
+        let mut digits = [0usize; MAX_LABELS];
+        let mut values: [&str; MAX_LABELS] = [""; MAX_LABELS];
+        for k in 0..n {
+            values[k] = self.label_value(k, 0);
+        }
+        for index in 0..self.series() {
+            if touched(index) {
+                f(index, &values[..n]);
+            }
+            // Advance the odometer: the last label varies fastest.
+            let mut k = n;
+            while k > 0 {
+                k -= 1;
+                digits[k] += 1;
+                if digits[k] < radix[k] {
+                    values[k] = self.label_value(k, digits[k]);
+                    break;
+                }
+                digits[k] = 0;
+                values[k] = self.label_value(k, 0);
+            }
+        }
+    }
+
+    fn label_value(&self, label: usize, digit: usize) -> &str {
+        match L::LABELS[label].values {
+            LabelValues::Fixed(values) => values.get(digit).copied().unwrap_or(""),
+            LabelValues::Bounded(_) => self.interners[label].value(digit),
+        }
+    }
+}

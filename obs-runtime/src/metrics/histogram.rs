@@ -1,0 +1,262 @@
+//! Histograms: per-family bucket boundaries, dense per-series bucket counters.
+//!
+//! Each series is a run of `bounds + 1` bucket counters (the last is `+Inf`) followed by two sum
+//! words: an `f64` sum for [`Histogram::observe`] and an integer nanosecond sum for
+//! [`Histogram::observe_duration`], so timing a call costs two `fetch_add`s and no
+//! compare-and-swap loop. The count is derived from the buckets at read time, so `_count` always
+//! equals the `+Inf` bucket.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use super::family::{Core, FamilyDesc, FamilyView, MetricType, Sample};
+use super::label::{LabelSet, NoLabels};
+
+/// Prometheus' default bucket boundaries, used when a family names none.
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Why bucket boundaries were refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BucketError {
+    /// No boundaries were given.
+    Empty,
+    /// A boundary is NaN or infinite (`+Inf` is implicit).
+    NotFinite(f64),
+    /// A boundary is not greater than the one before it.
+    NotIncreasing {
+        /// The earlier boundary.
+        previous: f64,
+        /// The offending boundary.
+        next: f64,
+    },
+}
+
+impl fmt::Display for BucketError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("histogram buckets are empty"),
+            Self::NotFinite(b) => write!(f, "histogram bucket boundary {b} is not finite"),
+            Self::NotIncreasing { previous, next } => write!(
+                f,
+                "histogram bucket boundaries must strictly increase: {next} follows {previous}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BucketError {}
+
+/// Checks that `bounds` are non-empty, finite and strictly increasing.
+pub fn validate_buckets(bounds: &[f64]) -> Result<(), BucketError> {
+    if bounds.is_empty() {
+        return Err(BucketError::Empty);
+    }
+    if let Some(&b) = bounds.iter().find(|b| !b.is_finite()) {
+        return Err(BucketError::NotFinite(b));
+    }
+    match bounds.windows(2).find(|w| w[0] >= w[1]) {
+        Some(w) => Err(BucketError::NotIncreasing {
+            previous: w[0],
+            next: w[1],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A histogram family, statically typed by its label set `L`.
+pub struct HistogramFamily<L = NoLabels> {
+    core: Core<L>,
+    bounds: Box<[f64]>,
+    bounds_nanos: Box<[u64]>,
+    le: Box<[Box<str>]>,
+    stride: usize,
+    cells: Box<[AtomicU64]>,
+}
+
+impl<L: LabelSet> HistogramFamily<L> {
+    /// A family named `name` (namespace included), with HELP text `help` and bucket upper bounds
+    /// `bounds` (`+Inf` is implicit).
+    pub fn new(
+        name: &'static str,
+        help: &'static str,
+        bounds: &[f64],
+    ) -> Result<Self, BucketError> {
+        validate_buckets(bounds)?;
+        let core = Core::new(name, help, MetricType::Histogram);
+        let stride = bounds.len() + 3;
+        let le = bounds
+            .iter()
+            .map(|&b| crate::expose::format_f64(b).into())
+            .chain(std::iter::once("+Inf".into()))
+            .collect();
+        let bounds_nanos = bounds
+            .iter()
+            .map(|&b| (b * 1e9).floor().clamp(0.0, u64::MAX as f64) as u64)
+            .collect();
+        let cells = (0..core.series() * stride)
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Ok(Self {
+            core,
+            bounds: bounds.into(),
+            bounds_nanos,
+            le,
+            stride,
+            cells,
+        })
+    }
+
+    /// The bucket upper bounds, without `+Inf`.
+    pub fn bounds(&self) -> &[f64] {
+        &self.bounds
+    }
+
+    /// The series for `labels`, to record into (and keep, to skip the label lookup).
+    #[inline(always)]
+    pub fn with(&self, labels: L::Values<'_>) -> Histogram<'_> {
+        self.series_at(self.core.index(labels))
+    }
+
+    #[inline(always)]
+    fn series_at(&self, index: usize) -> Histogram<'_> {
+        let start = index * self.stride;
+        Histogram {
+            cells: &self.cells[start..start + self.stride],
+            bounds: &self.bounds,
+            bounds_nanos: &self.bounds_nanos,
+        }
+    }
+}
+
+impl HistogramFamily<NoLabels> {
+    /// The one series of a family without labels.
+    #[inline(always)]
+    pub fn series(&self) -> Histogram<'_> {
+        self.series_at(0)
+    }
+}
+
+impl<L> fmt::Debug for HistogramFamily<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HistogramFamily")
+            .field("name", &self.core.desc.name)
+            .field("bounds", &self.bounds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: LabelSet> FamilyView for HistogramFamily<L> {
+    fn desc(&self) -> &FamilyDesc {
+        &self.core.desc
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+        let always = L::LABELS.is_empty();
+        let buckets = self.bounds.len() + 1;
+        let mut cumulative = vec![0u64; buckets];
+        let touched = |i: usize| {
+            always
+                || self.cells[i * self.stride..i * self.stride + buckets]
+                    .iter()
+                    .any(|c| c.load(Ordering::Relaxed) != 0)
+        };
+        self.core.for_each_touched(touched, |i, labels| {
+            let series = self.series_at(i);
+            let mut total = 0u64;
+            for (out, cell) in cumulative.iter_mut().zip(&series.cells[..buckets]) {
+                total += cell.load(Ordering::Relaxed);
+                *out = total;
+            }
+            f(
+                labels,
+                Sample::Histogram {
+                    bounds: &self.bounds,
+                    le: &self.le,
+                    cumulative: &cumulative,
+                    sum: series.sum(),
+                },
+            );
+        });
+    }
+
+    fn overflows(&self) -> Option<u64> {
+        self.core.overflows()
+    }
+}
+
+/// One series of a histogram.
+#[derive(Debug, Clone, Copy)]
+pub struct Histogram<'a> {
+    cells: &'a [AtomicU64],
+    bounds: &'a [f64],
+    bounds_nanos: &'a [u64],
+}
+
+impl<'a> Histogram<'a> {
+    /// Records `value`. NaN is refused (it would poison the sum) and reported as `false`.
+    #[inline]
+    pub fn observe(self, value: f64) -> bool {
+        if value.is_nan() {
+            return false;
+        }
+        let bucket = self.bounds.partition_point(|&b| b < value);
+        self.cells[bucket].fetch_add(1, Ordering::Relaxed);
+        let _ = self.sum_cell().fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+            Some((f64::from_bits(bits) + value).to_bits())
+        });
+        true
+    }
+
+    /// Records a duration in seconds: integer arithmetic only, no compare-and-swap loop.
+    #[inline]
+    pub fn observe_duration(self, duration: Duration) {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        let bucket = self.bounds_nanos.partition_point(|&b| b < nanos);
+        self.cells[bucket].fetch_add(1, Ordering::Relaxed);
+        self.cells[self.cells.len() - 1].fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Starts a timer that records the elapsed time when dropped.
+    pub fn start_timer(self) -> Timer<'a> {
+        Timer {
+            series: self,
+            start: Instant::now(),
+        }
+    }
+
+    /// Number of observations.
+    pub fn count(self) -> u64 {
+        self.cells[..=self.bounds.len()]
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Sum of observations.
+    pub fn sum(self) -> f64 {
+        let float = f64::from_bits(self.sum_cell().load(Ordering::Relaxed));
+        let nanos = self.cells[self.cells.len() - 1].load(Ordering::Relaxed);
+        float + nanos as f64 / 1e9
+    }
+
+    fn sum_cell(self) -> &'a AtomicU64 {
+        &self.cells[self.cells.len() - 2]
+    }
+}
+
+/// Records the time from its creation to its drop into a histogram series.
+#[derive(Debug)]
+#[must_use = "a timer records when dropped; dropping it at once records nearly zero"]
+pub struct Timer<'a> {
+    series: Histogram<'a>,
+    start: Instant,
+}
+
+impl Drop for Timer<'_> {
+    fn drop(&mut self) {
+        self.series.observe_duration(self.start.elapsed());
+    }
+}

@@ -1,0 +1,25 @@
+//! Metric storage: label types, families of every kind, groups and registries.
+
+mod family;
+mod group;
+mod histogram;
+mod intern;
+mod label;
+mod registry;
+mod scalar;
+
+pub use family::{FamilyDesc, FamilyView, MetricType, Sample};
+pub use group::{Group, leak_and_register};
+pub use histogram::{
+    BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,
+};
+pub use intern::Interner;
+pub use label::{
+    Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, MAX_VALUE_LEN,
+    NoLabels, OVERFLOW_VALUE, series_product,
+};
+pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
+pub use scalar::{
+    Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge,
+    FloatGaugeFamily, Gauge, GaugeFamily, ScalarKind, kind,
+};
