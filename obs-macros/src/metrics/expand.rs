@@ -41,16 +41,24 @@ fn expand_group(group: &Group) -> TokenStream {
         let name = group.full_name(family);
         let help = family.help();
         let field = &family.name;
-        let labels_ident = format_ident!("{}{}Labels", stem, pascal_case(&field.unraw().to_string()));
-        let family_ty = family_type(&krate, family, &labels_ident);
+        let labels_ident =
+            format_ident!("{}{}Labels", stem, pascal_case(&field.unraw().to_string()));
+        let labels_ty = if family.labels.is_empty() {
+            quote!(#krate::metrics::NoLabels)
+        } else {
+            items.push(label_set(&private, vis, family, &labels_ident, &name));
+            quote!(#labels_ident)
+        };
+        let family_ty = family_type(&krate, family, &labels_ty);
         let field_doc = format!("`{name}`: {help}");
         fields.push(quote! {
             #[doc = #field_doc]
             pub #field: #family_ty
         });
-        inits.push(family_init(&krate, &private, family, &labels_ident, &name, &help));
+        inits.push(family_init(
+            &krate, &private, family, &labels_ty, &name, &help,
+        ));
         visits.push(quote!(f(&self.#field);));
-        items.push(label_set(&private, vis, family, &labels_ident, &name));
     }
 
     quote! {
@@ -87,7 +95,7 @@ fn expand_group(group: &Group) -> TokenStream {
     }
 }
 
-fn family_type(krate: &TokenStream, family: &Family, labels: &Ident) -> TokenStream {
+fn family_type(krate: &TokenStream, family: &Family, labels: &TokenStream) -> TokenStream {
     let kind = &family.kind;
     let span = kind.span();
     match kind.to_string().as_str() {
@@ -100,7 +108,7 @@ fn family_init(
     krate: &TokenStream,
     private: &TokenStream,
     family: &Family,
-    labels: &Ident,
+    labels: &TokenStream,
     name: &str,
     help: &str,
 ) -> TokenStream {

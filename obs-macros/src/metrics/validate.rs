@@ -13,7 +13,13 @@ use syn::{GenericArgument, PathArguments, Type};
 use super::parse::{Family, Group, Label, Schema};
 
 /// Metric kinds a family may declare.
-pub const KINDS: &[&str] = &["Counter", "FloatCounter", "Gauge", "FloatGauge", "Histogram"];
+pub const KINDS: &[&str] = &[
+    "Counter",
+    "FloatCounter",
+    "Gauge",
+    "FloatGauge",
+    "Histogram",
+];
 
 /// Most labels a family may have (mirrors `obs_runtime::metrics::MAX_LABELS`).
 const MAX_LABELS: usize = 16;
@@ -52,10 +58,40 @@ const RESERVED_SUFFIXES: &[&str] = &["_bucket", "_count", "_sum", "_created", "_
 
 /// Label types whose values are unbounded.
 const UNBOUNDED_TYPES: &[&str] = &[
-    "String", "str", "Cow", "Box", "Arc", "Rc", "char", "u8", "u16", "u32", "u64", "u128", "usize",
-    "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64", "Uuid", "NonZeroU32", "NonZeroU64",
-    "NonZeroUsize", "SystemTime", "Instant", "Duration", "IpAddr", "Ipv4Addr", "Ipv6Addr",
-    "SocketAddr", "PathBuf", "Url",
+    "String",
+    "str",
+    "Cow",
+    "Box",
+    "Arc",
+    "Rc",
+    "char",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "Uuid",
+    "NonZeroU32",
+    "NonZeroU64",
+    "NonZeroUsize",
+    "SystemTime",
+    "Instant",
+    "Duration",
+    "IpAddr",
+    "Ipv4Addr",
+    "Ipv6Addr",
+    "SocketAddr",
+    "PathBuf",
+    "Url",
 ];
 
 /// Collects errors so that one build reports all of them.
@@ -105,9 +141,7 @@ fn check_group(group: &Group, errors: &mut Errors) {
         if !seen.insert(name.clone()) {
             errors.push(
                 family.name.span(),
-                format!(
-                    "duplicate metric `{name}` in this group; each family needs its own name"
-                ),
+                format!("duplicate metric `{name}` in this group; each family needs its own name"),
             );
         }
         check_family(family, &name, errors);
@@ -177,10 +211,7 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
     if let Some(limit) = &family.max_series {
         match limit.base10_parse::<usize>() {
             Ok(n) if n > 0 => {}
-            _ => errors.push(
-                limit.span(),
-                "`#[max_series]` takes a positive integer",
-            ),
+            _ => errors.push(limit.span(), "`#[max_series]` takes a positive integer"),
         }
     }
 
@@ -298,7 +329,11 @@ fn unbounded_type(ty: &Type) -> Option<String> {
             {
                 return unbounded_type(inner).map(|t| format!("{name}<{t}>"));
             }
-            Some(if name == "Cow" { "Cow<str>".into() } else { name })
+            Some(if name == "Cow" {
+                "Cow<str>".into()
+            } else {
+                name
+            })
         }
         _ => None,
     }

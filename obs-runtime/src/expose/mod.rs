@@ -38,7 +38,11 @@ impl Format {
                 _ => true,
             })
         });
-        if wants_om { Self::OpenMetrics } else { Self::Text }
+        if wants_om {
+            Self::OpenMetrics
+        } else {
+            Self::Text
+        }
     }
 }
 
@@ -217,7 +221,10 @@ mod tests {
             Format::from_accept("application/openmetrics-text"),
             Format::OpenMetrics
         );
-        assert_eq!(Format::from_accept("text/plain;version=0.0.4"), Format::Text);
+        assert_eq!(
+            Format::from_accept("text/plain;version=0.0.4"),
+            Format::Text
+        );
         assert_eq!(Format::from_accept("*/*"), Format::Text);
         assert_eq!(
             Format::from_accept("application/openmetrics-text;version=2.0.0"),

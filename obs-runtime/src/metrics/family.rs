@@ -88,11 +88,7 @@ pub struct Core<L> {
 }
 
 impl<L: LabelSet> Core<L> {
-    pub(crate) fn new(
-        name: &'static str,
-        help: &'static str,
-        metric_type: MetricType,
-    ) -> Self {
+    pub(crate) fn new(name: &'static str, help: &'static str, metric_type: MetricType) -> Self {
         debug_assert!(L::LABELS.len() <= MAX_LABELS);
         let interners = L::LABELS
             .iter()

@@ -204,9 +204,11 @@ impl<'a> Histogram<'a> {
         }
         let bucket = self.bounds.partition_point(|&b| b < value);
         self.cells[bucket].fetch_add(1, Ordering::Relaxed);
-        let _ = self.sum_cell().fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-            Some((f64::from_bits(bits) + value).to_bits())
-        });
+        let _ = self
+            .sum_cell()
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                Some((f64::from_bits(bits) + value).to_bits())
+            });
         true
     }
 

@@ -106,7 +106,10 @@ impl Interner {
             self.overflows.fetch_add(1, Ordering::Relaxed);
             return cap;
         }
-        let _guard = self.insert.lock().unwrap_or_else(|poison| poison.into_inner());
+        let _guard = self
+            .insert
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         let pos = match self.find(value, hash) {
             Ok(index) => return index,
             Err(pos) => pos,
@@ -186,13 +189,7 @@ mod tests {
         let interner = Interner::new(64);
         let seen: Vec<Vec<usize>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..4)
-                .map(|_| {
-                    s.spawn(|| {
-                        (0..64)
-                            .map(|i| interner.intern(&format!("v{i}")))
-                            .collect()
-                    })
-                })
+                .map(|_| s.spawn(|| (0..64).map(|i| interner.intern(&format!("v{i}"))).collect()))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });

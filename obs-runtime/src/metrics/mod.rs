@@ -20,6 +20,6 @@ pub use label::{
 };
 pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
 pub use scalar::{
-    Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge,
-    FloatGaugeFamily, Gauge, GaugeFamily, ScalarKind, kind,
+    Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,
+    Gauge, GaugeFamily, ScalarKind, kind,
 };

@@ -1,0 +1,1 @@
+//! Compile-pass and compile-fail cases of the obs macros (see `tests/ui.rs`).
