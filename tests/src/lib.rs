@@ -1,1 +1,170 @@
-//! Helpers shared by the integration tests: running the real validators.
+//! Helpers shared by the integration tests: running the real validators that
+//! `scripts/install-validators.sh` installs.
+//!
+//! - `promtool check metrics` (Debian package `prometheus`) for the Prometheus text format 0.0.4;
+//! - the official Python client's parsers (PyPI `prometheus-client`, in a venv under `target/`)
+//!   for OpenMetrics 1.0 (strict) and, to read values back, the text format.
+//!
+//! A missing validator fails the test with the command that installs it: these tests never pass
+//! by skipping.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+/// Where `scripts/install-validators.sh` puts the Python venv.
+fn venv_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("OBS_VALIDATOR_PYTHON") {
+        return p.into();
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/validators-venv/bin/python")
+}
+
+fn missing(what: &str) -> ! {
+    panic!(
+        "{what} is not installed; run `bash scripts/install-validators.sh` (CI runs it through .ci/run)"
+    )
+}
+
+/// Runs `program args` with `input` on standard input; returns (exit code, stdout, stderr).
+fn run(
+    program: &std::path::Path,
+    args: &[&str],
+    input: &str,
+) -> std::io::Result<(i32, String, String)> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output()?;
+    writer
+        .join()
+        .expect("stdin writer thread")
+        .expect("writing to the validator's stdin");
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// `promtool check metrics` over `text`: `Ok(())` when it exits 0 with no lint findings,
+/// else `Err` with its exit code and output.
+pub fn promtool_check(text: &str) -> Result<(), String> {
+    let (code, stdout, stderr) = match run("promtool".as_ref(), &["check", "metrics"], text) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing("promtool"),
+        Err(e) => panic!("running promtool: {e}"),
+    };
+    if code == 0 && stdout.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "promtool exited {code}\nstdout: {stdout}\nstderr: {stderr}"
+        ))
+    }
+}
+
+/// One sample as the Python parser read it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ParsedSample {
+    /// Sample name (`x_total`, `x_bucket`, ...).
+    pub name: String,
+    /// Label pairs.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Value (carried through JSON as Python's `repr`, so `inf` and `nan` survive).
+    #[serde(deserialize_with = "float_text")]
+    pub value: f64,
+}
+
+/// One family as the Python parser read it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParsedFamily {
+    /// Family name (OpenMetrics: counters without `_total`).
+    pub name: String,
+    /// `counter`, `gauge`, `histogram`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// HELP text, unescaped.
+    pub help: String,
+    /// Unit (OpenMetrics only; empty when none).
+    pub unit: String,
+    /// Samples in exposition order.
+    pub samples: Vec<ParsedSample>,
+}
+
+impl ParsedFamily {
+    /// The value of the sample `name` whose labels include all of `labels`.
+    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        self.samples
+            .iter()
+            .find(|s| {
+                s.name == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|s| s.value)
+    }
+}
+
+fn float_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+const PARSE_SCRIPT: &str = r#"
+import json, sys
+fmt = sys.argv[1]
+text = sys.stdin.read()
+if fmt == "openmetrics":
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+else:
+    from prometheus_client.parser import text_string_to_metric_families
+out = []
+for fam in text_string_to_metric_families(text):
+    samples = []
+    for s in fam.samples:
+        samples.append({"name": s.name, "labels": dict(s.labels), "value": repr(float(s.value))})
+    out.append({"name": fam.name, "type": fam.type, "help": fam.documentation,
+                "unit": getattr(fam, "unit", "") or "", "samples": samples})
+print(json.dumps(out))
+"#;
+
+fn python_parse(text: &str, format: &str) -> Result<Vec<ParsedFamily>, String> {
+    let python = venv_python();
+    if !python.exists() {
+        missing("the prometheus-client Python venv");
+    }
+    let (code, stdout, stderr) = run(&python, &["-c", PARSE_SCRIPT, format], text)
+        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
+    if code != 0 {
+        return Err(format!("the {format} parser refused the input:\n{stderr}"));
+    }
+    serde_json::from_str(&stdout).map_err(|e| format!("parser output {stdout:?}: {e}"))
+}
+
+/// Parses `text` with the official Python client's strict OpenMetrics 1.0 parser.
+pub fn openmetrics_parse(text: &str) -> Result<Vec<ParsedFamily>, String> {
+    python_parse(text, "openmetrics")
+}
+
+/// Parses `text` with the official Python client's Prometheus text-format parser.
+pub fn text_parse(text: &str) -> Result<Vec<ParsedFamily>, String> {
+    python_parse(text, "text")
+}
+
+/// The family called `name` in `families`, or a panic listing the names there are.
+pub fn family<'a>(families: &'a [ParsedFamily], name: &str) -> &'a ParsedFamily {
+    families.iter().find(|f| f.name == name).unwrap_or_else(|| {
+        let names: Vec<_> = families.iter().map(|f| f.name.as_str()).collect();
+        panic!("no family `{name}` among {names:?}")
+    })
+}
