@@ -1,1 +1,158 @@
-//! placeholder
+//! Shared pieces of the example programs: argument parsing and a minimal `/metrics` endpoint.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use obs_runtime::{Format, Registry};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Command-line options of the demo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args {
+    /// Requests to simulate before exiting.
+    pub requests: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Address to serve `/metrics` on while running (`127.0.0.1:0` picks a free port).
+    pub listen: Option<String>,
+    /// Keep serving this long after the traffic ends.
+    pub linger: Duration,
+    /// Multiplier on simulated provider latency (0 runs as fast as possible).
+    pub time_scale: f64,
+    /// Print OpenMetrics instead of the Prometheus text format at the end.
+    pub openmetrics: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            requests: 500,
+            concurrency: 8,
+            listen: None,
+            linger: Duration::ZERO,
+            time_scale: 0.05,
+            openmetrics: false,
+        }
+    }
+}
+
+impl Args {
+    /// Usage text.
+    pub const USAGE: &'static str = "usage: gateway [--requests N] [--concurrency N] [--listen ADDR] \
+[--linger-secs S] [--time-scale X] [--openmetrics]";
+
+    /// Parses the arguments after the program name.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let mut out = Self::default();
+        let mut args = args.into_iter();
+        while let Some(flag) = args.next() {
+            let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+            match flag.as_str() {
+                "--requests" => out.requests = number(&flag, &value(&flag)?)?,
+                "--concurrency" => out.concurrency = number::<usize>(&flag, &value(&flag)?)?.max(1),
+                "--listen" => out.listen = Some(value(&flag)?),
+                "--linger-secs" => {
+                    out.linger =
+                        Duration::from_secs_f64(number::<f64>(&flag, &value(&flag)?)?.max(0.0))
+                }
+                "--time-scale" => out.time_scale = number::<f64>(&flag, &value(&flag)?)?.max(0.0),
+                "--openmetrics" => out.openmetrics = true,
+                "-h" | "--help" => return Err("help".into()),
+                other => return Err(format!("unknown argument `{other}`")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} takes a number, not `{text}`"))
+}
+
+/// Serves `GET /metrics` from `registry` on `addr` in a background task, choosing OpenMetrics or
+/// the text format from the `Accept` header. Returns the bound address.
+///
+/// A deliberately small HTTP/1.1 responder for the demo (one request per connection).
+pub async fn serve_metrics(
+    addr: &str,
+    registry: &'static Registry,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                if let Err(e) = respond(stream, registry).await {
+                    eprintln!("metrics connection: {e}");
+                }
+            });
+        }
+    });
+    Ok((bound, task))
+}
+
+async fn respond(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 || request.len() > 16 * 1024 {
+            return Ok(());
+        }
+        request.extend_from_slice(&buf[..n]);
+    }
+    let request = String::from_utf8_lossy(&request);
+    let mut lines = request.lines();
+    let path = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .unwrap_or("/");
+    let accept = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
+        .map_or("", |(_, v)| v.trim());
+    let (status, content_type, body) = if path == "/metrics" {
+        let format = Format::from_accept(accept);
+        ("200 OK", format.content_type(), registry.encode(format))
+    } else {
+        ("404 Not Found", "text/plain", "not found\n".to_owned())
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_flags() {
+        let args = Args::parse(
+            [
+                "--requests",
+                "20",
+                "--listen",
+                "127.0.0.1:0",
+                "--openmetrics",
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        assert_eq!(args.requests, 20);
+        assert_eq!(args.listen.as_deref(), Some("127.0.0.1:0"));
+        assert!(args.openmetrics);
+        assert!(Args::parse(["--requests".to_owned()]).is_err());
+        assert!(Args::parse(["--requests", "many"].map(String::from)).is_err());
+        assert!(Args::parse(["--bogus".to_owned()]).is_err());
+    }
+}

@@ -1,0 +1,183 @@
+//! The LLM gateway demo: simulated chat traffic through several providers, recorded into a
+//! `metrics!` schema, served on `/metrics` while it runs, then printed.
+//!
+//! ```text
+//! cargo run -p obs-examples --bin gateway -- --requests 500 --concurrency 8 --listen 127.0.0.1:9464
+//! ```
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use obs_examples::{Args, serve_metrics};
+use obs_runtime::{Bounded, Format, LabelValue, Registry, metrics};
+
+/// Upstream LLM providers.
+#[derive(Clone, Copy, Debug, LabelValue)]
+pub enum Provider {
+    /// OpenAI.
+    OpenAi,
+    /// Anthropic.
+    Anthropic,
+    /// Google.
+    Google,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, LabelValue)]
+pub enum Status {
+    /// Answered.
+    Ok,
+    /// Refused by the provider's rate limit.
+    RateLimited,
+    /// The provider failed.
+    UpstreamError,
+    /// Gave up waiting.
+    Timeout,
+}
+
+/// Prompt or completion side of token usage.
+#[derive(Clone, Copy, Debug, LabelValue)]
+pub enum TokenKind {
+    /// Tokens sent.
+    Input,
+    /// Tokens generated.
+    Output,
+}
+
+metrics! {
+    /// What the gateway records.
+    pub GATEWAY in "llm_gateway" {
+        /// Requests handled, by provider and outcome.
+        requests_total: Counter { provider: Provider, status: Status },
+        /// Request latency, by provider and model.
+        #[buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)]
+        request_duration_seconds: Histogram { provider: Provider, model: Bounded<16> },
+        /// Tokens processed, by provider, model and direction.
+        tokens_total: Counter { provider: Provider, model: Bounded<16>, kind: TokenKind },
+        /// Spend in US dollars, by provider.
+        cost_dollars_total: FloatCounter { provider: Provider },
+        /// Requests currently being served.
+        in_flight_requests: Gauge,
+    }
+}
+
+/// `(provider, model, dollars per 1k input tokens, per 1k output tokens)`.
+const MODELS: &[(Provider, &str, f64, f64)] = &[
+    (Provider::OpenAi, "gpt-4o", 0.0025, 0.01),
+    (Provider::OpenAi, "gpt-4o-mini", 0.00015, 0.0006),
+    (Provider::Anthropic, "claude-sonnet-4", 0.003, 0.015),
+    (Provider::Anthropic, "claude-haiku-3.5", 0.0008, 0.004),
+    (Provider::Google, "gemini-2.0-flash", 0.0001, 0.0004),
+];
+
+/// A small deterministic generator (SplitMix64), so runs are reproducible without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One simulated chat completion.
+async fn handle(rng: &mut Rng, time_scale: f64) {
+    let (provider, model, input_price, output_price) =
+        MODELS[rng.below(MODELS.len() as u64) as usize];
+    GATEWAY.in_flight_requests.series().inc();
+    let timer = GATEWAY
+        .request_duration_seconds
+        .with((provider, model))
+        .start_timer();
+    let simulated = Duration::from_millis(20 + rng.below(400));
+    tokio::time::sleep(simulated.mul_f64(time_scale)).await;
+    drop(timer);
+    let status = match rng.below(100) {
+        0..=3 => Status::RateLimited,
+        4..=5 => Status::UpstreamError,
+        6 => Status::Timeout,
+        _ => Status::Ok,
+    };
+    GATEWAY.requests_total.with((provider, status)).inc();
+    if let Status::Ok = status {
+        let input = 100 + rng.below(2_000);
+        let output = 20 + rng.below(800);
+        GATEWAY
+            .tokens_total
+            .with((provider, model, TokenKind::Input))
+            .add(input);
+        GATEWAY
+            .tokens_total
+            .with((provider, model, TokenKind::Output))
+            .add(output);
+        let cost = input as f64 / 1000.0 * input_price + output as f64 / 1000.0 * output_price;
+        GATEWAY.cost_dollars_total.with(provider).add(cost);
+    }
+    GATEWAY.in_flight_requests.series().dec();
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}\n\n{}", Args::USAGE);
+            std::process::exit(2);
+        }
+    };
+    // Touch the group so every family is exposed, with HELP and TYPE, before the first request.
+    let _ = GATEWAY.get();
+    let server = match &args.listen {
+        Some(addr) => match serve_metrics(addr, Registry::global()).await {
+            Ok((bound, task)) => {
+                println!("serving http://{bound}/metrics");
+                Some(task)
+            }
+            Err(e) => {
+                eprintln!("cannot listen on {addr}: {e}");
+                std::process::exit(1);
+            }
+        },
+        None => None,
+    };
+
+    let next = std::sync::Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..args.concurrency)
+        .map(|w| {
+            let next = next.clone();
+            let (requests, scale) = (args.requests, args.time_scale);
+            tokio::spawn(async move {
+                let mut rng = Rng(0x5EED ^ w as u64);
+                while next.fetch_add(1, Ordering::Relaxed) < requests {
+                    handle(&mut rng, scale).await;
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        if let Err(e) = w.await {
+            eprintln!("a worker failed: {e}");
+        }
+    }
+    if args.linger > Duration::ZERO && server.is_some() {
+        println!("traffic done; still serving for {:?}", args.linger);
+        tokio::time::sleep(args.linger).await;
+    }
+    let format = if args.openmetrics {
+        Format::OpenMetrics
+    } else {
+        Format::Text
+    };
+    print!("{}", Registry::global().encode(format));
+    let ok: u64 = [Provider::OpenAi, Provider::Anthropic, Provider::Google]
+        .iter()
+        .map(|p| GATEWAY.requests_total.with((*p, Status::Ok)).get())
+        .sum();
+    eprintln!("{} requests simulated, {ok} answered", args.requests);
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs the real validators the tests check our output
+# with, then formatting, lints and every test in the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-validators.sh
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# The prometheus interop also builds against prometheus' plain (non-protobuf) data model.
+cargo check -p obs-runtime --features prometheus --locked
+cargo test --workspace --locked
