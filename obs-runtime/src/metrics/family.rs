@@ -143,8 +143,8 @@ impl<L: LabelSet> Core<L> {
         });
         let mut digits = [0usize; MAX_LABELS];
         let mut values: [&str; MAX_LABELS] = [""; MAX_LABELS];
-        for k in 0..n {
-            values[k] = self.label_value(k, 0);
+        for (k, value) in values.iter_mut().enumerate().take(n) {
+            *value = self.label_value(k, 0);
         }
         for index in 0..self.series() {
             if touched(index) {

@@ -22,7 +22,8 @@ impl<T: Collector + 'static> Group<T> {
 
     /// The group's families, created now if they were not yet.
     pub fn get(&self) -> &'static T {
-        *LazyLock::force(&self.cell)
+        let group: &&'static T = LazyLock::force(&self.cell);
+        group
     }
 
     /// Adds the group to `registry` as well (it is always in [`Registry::global`]).

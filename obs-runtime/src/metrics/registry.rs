@@ -158,7 +158,7 @@ pub struct OverflowFamily<'a> {
 impl<'a> OverflowFamily<'a> {
     /// The self-metric over `families`, if any of them has a bounded label.
     pub fn over(families: &'a [&'static dyn FamilyView]) -> Option<Self> {
-        families.iter().any(|f| f.overflows().is_some()).then(|| Self {
+        families.iter().any(|f| f.overflows().is_some()).then_some(Self {
             desc: FamilyDesc {
                 name: LABEL_OVERFLOW_METRIC,
                 help: "Recordings that went to a label's overflow series because the label reached its cap of distinct values, by family.",

@@ -236,8 +236,9 @@ impl FloatCounter<'_> {
     /// Adds `amount`. A counter never goes down: negative and NaN amounts are ignored and
     /// reported as `false`.
     #[inline]
+    #[allow(clippy::should_implement_trait)] // recording, not arithmetic: `Add` would not fit
     pub fn add(self, amount: f64) -> bool {
-        if !(amount >= 0.0) {
+        if amount.is_nan() || amount < 0.0 {
             return false;
         }
         self.0.update_f64(|v| v + amount);
