@@ -1,0 +1,17 @@
+// `allow_entity_label` without `reason = "..."` is a darling error.
+// (`Bounded` is written as a path: a refused `metrics!` expands to nothing, so an import of it
+// would be reported unused as well.)
+use obs_runtime::metrics;
+
+metrics! {
+    /// Service metrics.
+    pub SERVICE in "svc" {
+        /// By tenant.
+        by_tenant_total: Counter {
+            #[allow_entity_label]
+            tenant_id: obs_runtime::Bounded<4>,
+        },
+    }
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+// `Cow<str>` labels are unbounded.
+use obs_runtime::metrics;
+
+metrics! {
+    /// Service metrics.
+    pub SERVICE in "svc" {
+        /// By model.
+        requests_total: Counter { model: std::borrow::Cow<'static, str> },
+    }
+}
+
+fn main() {}

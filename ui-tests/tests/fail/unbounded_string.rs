@@ -1,0 +1,12 @@
+// `String` labels are unbounded.
+use obs_runtime::metrics;
+
+metrics! {
+    /// Service metrics.
+    pub SERVICE in "svc" {
+        /// By model.
+        requests_total: Counter { model: String },
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+//! The trybuild suite: one compile-pass or compile-fail case per rule of the obs macros.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("tests/pass/*.rs");
+    cases.compile_fail("tests/fail/*.rs");
+}
