@@ -107,7 +107,7 @@ fn validate(input: &DeriveInput, variants: &[Variant]) -> syn::Result<()> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.generics,
-            "`LabelValue` cannot be derived for a generic enum",
+            "`LabelValue` cannot be derived for a generic enum: its values must be one fixed set; remove the generic parameters",
         ));
     }
     let mut seen: HashMap<&str, &Ident> = HashMap::new();

@@ -100,7 +100,15 @@ struct Errors(Option<syn::Error>);
 
 impl Errors {
     fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        let error = syn::Error::new(span, message);
+        self.add(syn::Error::new(span, message));
+    }
+
+    /// An error over all of `tokens` (a `Span` alone covers only their first token on stable).
+    fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.add(syn::Error::new_spanned(tokens, message));
+    }
+
+    fn add(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(e) => e.combine(error),
             None => self.0 = Some(error),
@@ -182,7 +190,7 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
     } else if is_counter && !name.ends_with("_total") {
         errors.push(
             span,
-            format!("counter `{name}` must end in `_total`; rename it `{name}_total`"),
+            format!("counter `{name}` must end in `_total`; rename it `{own_name}_total`"),
         );
     } else {
         let stem = if is_counter {
@@ -190,7 +198,15 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         } else {
             name
         };
-        if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| stem.ends_with(*s)) {
+        if stem.ends_with("_total") && !is_counter {
+            errors.push(
+                span,
+                format!(
+                    "metric `{name}` is a {kind} but ends in `_total`, which marks counters; drop the suffix, \
+                     or declare a `Counter` if the value only goes up"
+                ),
+            );
+        } else if let Some(suffix) = RESERVED_SUFFIXES.iter().find(|s| stem.ends_with(*s)) {
             errors.push(
                 span,
                 format!(
@@ -204,7 +220,10 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         (Some(b), "Histogram") => check_buckets(b, errors),
         (Some(b), _) => errors.push(
             b.span,
-            format!("`#[buckets]` applies only to histograms, and `{name}` is a {kind}"),
+            format!(
+                "`#[buckets]` applies only to histograms, and `{name}` is a {kind}; remove the attribute, \
+                 or declare a `Histogram`"
+            ),
         ),
         _ => {}
     }
@@ -219,7 +238,7 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         errors.push(
             span,
             format!(
-                "metric `{name}` has {} labels; at most {MAX_LABELS} are supported",
+                "metric `{name}` has {} labels; at most {MAX_LABELS} are supported: drop labels, or split the family",
                 family.labels.len()
             ),
         );
@@ -230,7 +249,9 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         if !seen.insert(label_name.clone()) {
             errors.push(
                 label.name.span(),
-                format!("duplicate label `{label_name}` in `{name}`"),
+                format!(
+                    "duplicate label `{label_name}` in `{name}`; each label needs its own name: remove or rename one"
+                ),
             );
         }
         check_label(label, &label_name, errors);
@@ -273,11 +294,12 @@ fn check_label(label: &Label, name: &str, errors: &mut Errors) {
         }
     }
     if let Some(ty) = unbounded_type(&label.ty) {
-        errors.push(
-            syn::spanned::Spanned::span(&label.ty),
+        errors.push_spanned(
+            &label.ty,
             format!(
                 "`{ty}` is an unbounded label type: every distinct value becomes a series; \
-                 use a fieldless enum with `#[derive(LabelValue)]`, `bool`, or `Bounded<N>` to cap run-time strings at N values"
+                 use a fieldless enum with `#[derive(LabelValue)]`, `bool`, or `Bounded<N>` to cap run-time strings at N values, \
+                 or record per-request values (ids, addresses, timestamps) as a span attribute or an exemplar"
             ),
         );
     }
