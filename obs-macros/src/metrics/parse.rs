@@ -14,7 +14,8 @@
 //! ```
 
 use darling::FromMeta;
-use proc_macro2::Span;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -54,10 +55,10 @@ pub struct Family {
     pub labels: Vec<Label>,
 }
 
-/// `#[buckets(...)]`: the literals and where they stand.
+/// `#[buckets(...)]`: the values, with the tokens each came from (for errors spanning them).
 pub struct Buckets {
-    pub span: Span,
-    pub bounds: Vec<(f64, Span)>,
+    pub attr: TokenStream,
+    pub bounds: Vec<(f64, TokenStream)>,
 }
 
 /// One label of a family.
@@ -177,6 +178,12 @@ impl Parse for Label {
         let mut allow_entity = None;
         for attr in input.call(Attribute::parse_outer)? {
             if attr.path().is_ident("allow_entity_label") {
+                if !matches!(attr.meta, syn::Meta::List(_)) {
+                    return Err(syn::Error::new_spanned(
+                        &attr,
+                        "`allow_entity_label` needs a written reason: `#[allow_entity_label(reason = \"...\")]`",
+                    ));
+                }
                 allow_entity = Some(AllowEntity::from_meta(&attr.meta)?);
             } else {
                 return Err(syn::Error::new_spanned(
@@ -222,10 +229,10 @@ fn parse_buckets(attr: &Attribute) -> syn::Result<Buckets> {
     };
     let mut bounds = Vec::new();
     for expr in &exprs {
-        bounds.push((bucket_value(expr)?, syn::spanned::Spanned::span(expr)));
+        bounds.push((bucket_value(expr)?, expr.to_token_stream()));
     }
     Ok(Buckets {
-        span: syn::spanned::Spanned::span(attr),
+        attr: attr.to_token_stream(),
         bounds,
     })
 }

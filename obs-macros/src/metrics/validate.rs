@@ -218,8 +218,8 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
 
     match (&family.buckets, kind.as_str()) {
         (Some(b), "Histogram") => check_buckets(b, errors),
-        (Some(b), _) => errors.push(
-            b.span,
+        (Some(b), _) => errors.push_spanned(
+            &b.attr,
             format!(
                 "`#[buckets]` applies only to histograms, and `{name}` is a {kind}; remove the attribute, \
                  or declare a `Histogram`"
@@ -307,25 +307,25 @@ fn check_label(label: &Label, name: &str, errors: &mut Errors) {
 
 fn check_buckets(buckets: &super::parse::Buckets, errors: &mut Errors) {
     if buckets.bounds.is_empty() {
-        errors.push(
-            buckets.span,
+        errors.push_spanned(
+            &buckets.attr,
             "`#[buckets]` is empty; give at least one upper bound, or remove it for the default buckets",
         );
         return;
     }
-    for &(value, span) in &buckets.bounds {
+    for (value, tokens) in &buckets.bounds {
         if !value.is_finite() {
-            errors.push(
-                span,
+            errors.push_spanned(
+                tokens,
                 "bucket boundaries must be finite; `+Inf` is always added as the last bucket",
             );
         }
     }
     for pair in buckets.bounds.windows(2) {
-        let ((prev, _), (next, span)) = (pair[0], pair[1]);
+        let ((prev, _), (next, tokens)) = (&pair[0], &pair[1]);
         if prev.is_finite() && next.is_finite() && next <= prev {
-            errors.push(
-                span,
+            errors.push_spanned(
+                tokens,
                 format!("bucket boundaries must strictly increase: {next} follows {prev}"),
             );
         }
