@@ -8,6 +8,8 @@
 mod label_value;
 mod metrics;
 mod naming;
+mod observed;
+mod wrap;
 
 use proc_macro::TokenStream;
 
@@ -25,6 +27,14 @@ pub fn derive_label_value(input: TokenStream) -> TokenStream {
         Ok(input) => label_value::derive(input).into(),
         Err(e) => e.to_compile_error().into(),
     }
+}
+
+/// Observes a function: a `tracing` span per call and per-function call, latency, error and
+/// in-flight metrics, each call counted once by outcome (`ok`, `error`, `panic`, `cancelled`).
+/// See `obs_runtime::observed` for the arguments.
+#[proc_macro_attribute]
+pub fn observed(attr: TokenStream, item: TokenStream) -> TokenStream {
+    observed::observed(attr.into(), item.into()).into()
 }
 
 /// The path generated code uses for the runtime crate: `::obs_runtime`, or the `crate = "..."`

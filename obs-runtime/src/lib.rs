@@ -26,8 +26,12 @@
 
 #![deny(missing_docs)]
 
+// Lets the derive macros, which name `::obs_runtime`, be used inside this crate too.
+extern crate self as obs_runtime;
+
 pub mod expose;
 pub mod metrics;
+pub mod observed;
 
 #[cfg(feature = "prometheus")]
 pub mod interop;
@@ -37,7 +41,7 @@ pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
-pub use obs_macros::{LabelValue, metrics};
+pub use obs_macros::{LabelValue, metrics, observed};
 
 /// What generated code uses. Not a public API: it may change in any release.
 #[doc(hidden)]
@@ -46,6 +50,28 @@ pub mod __private {
         Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
         LabelValues, NoLabels, leak_and_register, series_product,
     };
+
+    pub use crate::observed::{
+        Call, CallSite, ErrorProbe, ObservedFuture, ObservedStream, OtherOutcome, Outcome, Probe,
+        RecordDebug, RecordDisplay, RecordNothing, ResultOutcome, error_kind_of,
+    };
+    pub use tracing;
+
+    /// Runs a sync `#[observed]` body: times it, enters `span` around it, and classifies the
+    /// result with `settle`. A panic is recorded by the call guard while unwinding.
+    #[inline]
+    pub fn observe_sync<R>(
+        site: Option<&'static CallSite>,
+        span: tracing::Span,
+        body: impl FnOnce() -> R,
+        settle: fn(&R, &tracing::Span, &Call) -> Outcome,
+    ) -> R {
+        let call = Call::start(site);
+        let _entered = span.enter();
+        let result = body();
+        call.finish(settle(&result, &span, &call));
+        result
+    }
 
     /// A histogram family from bounds the macro has already validated; falls back to the
     /// default buckets should they ever be refused.

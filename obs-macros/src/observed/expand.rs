@@ -1,0 +1,155 @@
+//! Code generation for `#[observed]`: a `static` call site, a `tracing` span, and the body run
+//! through one runtime helper chosen by the function's shape (kept small: the work is in
+//! generic runtime code, not inlined per function).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::parse::{Args, FieldFormat};
+use crate::wrap::{Function, Shape};
+
+/// The function with its body observed.
+pub fn expand(args: &Args, func: &Function) -> TokenStream {
+    let krate = crate::runtime_path(args.krate.as_ref().map(|(_, p)| p));
+    let p = quote!(#krate::__private);
+    let fn_name = func.sig.ident.to_string();
+
+    let (site_static, site) = if args.metrics_enabled() {
+        (
+            quote!(static __OBS_SITE: #p::CallSite = #p::CallSite::new(#fn_name, ::core::module_path!());),
+            quote!(::core::option::Option::Some(&__OBS_SITE)),
+        )
+    } else {
+        (quote!(), quote!(::core::option::Option::None))
+    };
+    let span = span_expr(args, &p, &fn_name);
+    let settle = settle_fn(args, &p);
+    let body = func.body_expr();
+
+    let new_body = match func.shape() {
+        _ if args.stream.is_some() => quote! {
+            #site_static
+            let __obs_span = #span;
+            let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
+            #p::ObservedStream::new(__obs_stream, #p::Call::pending(#site), __obs_span)
+        },
+        Shape::Sync => quote! {
+            #site_static
+            #p::observe_sync(#site, #span, #body, #settle)
+        },
+        Shape::Async => quote! {
+            #site_static
+            let __obs_span = #span;
+            #p::ObservedFuture::new(#body, #p::Call::pending(#site), __obs_span, #settle).await
+        },
+        Shape::ReturnsFuture { boxed } => {
+            let wrapped = quote!(#p::ObservedFuture::new(__obs_future, #p::Call::pending(#site), __obs_span, #settle));
+            let wrapped = if boxed {
+                quote!(::std::boxed::Box::pin(#wrapped))
+            } else {
+                wrapped
+            };
+            quote! {
+                #site_static
+                let __obs_span = #span;
+                let __obs_future = { let _entered = __obs_span.enter(); (#body)() };
+                #wrapped
+            }
+        }
+    };
+    func.with_body(new_body)
+}
+
+/// The span for one call, or a disabled span.
+fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
+    if !args.span_enabled() {
+        return quote!(#p::tracing::Span::none());
+    }
+    let level = level(args, p);
+    let target = match &args.target {
+        Some((_, t)) => quote!(#t),
+        None => quote!(::core::module_path!()),
+    };
+    let name = match &args.name {
+        Some((_, n)) => quote!(#n),
+        None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
+    };
+    let recorded = args
+        .record
+        .iter()
+        .flat_map(|(_, names)| names)
+        .map(|n| quote!(#n = ?#n,));
+    let fields = args.fields.as_ref().map(|(_, f)| f);
+    quote! {
+        #p::tracing::span!(
+            target: #target, #level, #name,
+            otel.status_code = #p::tracing::field::Empty,
+            error = #p::tracing::field::Empty,
+            #(#recorded)*
+            #fields
+        )
+    }
+}
+
+fn level(args: &Args, p: &TokenStream) -> TokenStream {
+    let level = args
+        .level
+        .as_ref()
+        .map_or("info".to_owned(), |(_, l)| l.value().to_ascii_lowercase());
+    match level.as_str() {
+        "trace" => quote!(#p::tracing::Level::TRACE),
+        "debug" => quote!(#p::tracing::Level::DEBUG),
+        "warn" => quote!(#p::tracing::Level::WARN),
+        "error" => quote!(#p::tracing::Level::ERROR),
+        _ => quote!(#p::tracing::Level::INFO),
+    }
+}
+
+/// The closure that classifies a return value when the call completes: outcome by type, error
+/// recorded on the span, error kind counted, `ret` / `err` events.
+fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
+    let record_error = args
+        .span_enabled()
+        .then(|| quote!((&&#p::ErrorProbe(__obs_r)).obs_record(_obs_span);));
+    let error_kind = args.error_kind.as_ref().map(|_| {
+        quote! {
+            if let ::core::option::Option::Some((index, names)) = #p::error_kind_of(__obs_r) {
+                _obs_call.error_kind(index, names);
+            }
+        }
+    });
+    let target = match &args.target {
+        Some((_, t)) => quote!(#t),
+        None => quote!(::core::module_path!()),
+    };
+    let err_event = args.err.as_ref().map(|(_, format)| {
+        let value = match format {
+            FieldFormat::Display => quote!(%error),
+            FieldFormat::Debug => quote!(?error),
+        };
+        quote! {
+            if let ::core::result::Result::Err(error) = __obs_r {
+                #p::tracing::event!(target: #target, #p::tracing::Level::ERROR, error = #value);
+            }
+        }
+    });
+    let ret_event = args.ret.as_ref().map(|(_, format)| {
+        let level = level(args, p);
+        let value = match format {
+            FieldFormat::Display => quote!(%__obs_r),
+            FieldFormat::Debug => quote!(?__obs_r),
+        };
+        quote!(#p::tracing::event!(target: #target, #level, return = #value);)
+    });
+    quote! {
+        |__obs_r, _obs_span, _obs_call| {
+            #[allow(unused_imports)]
+            use #p::{OtherOutcome as _, RecordDebug as _, RecordDisplay as _, RecordNothing as _, ResultOutcome as _};
+            #record_error
+            #error_kind
+            #err_event
+            #ret_event
+            (&#p::Probe(__obs_r)).obs_outcome()
+        }
+    }
+}

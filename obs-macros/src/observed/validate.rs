@@ -1,0 +1,134 @@
+//! Every rule that rejects an `#[observed]` annotation, each with a span-accurate error naming the
+//! fix. All errors are collected, so one build shows every problem.
+
+use super::parse::{Args, KNOWN};
+use crate::wrap::{Function, Shape, is_impl_stream};
+
+const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
+
+/// Checks the arguments against each other and against the function.
+pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
+    let mut errors: Vec<syn::Error> = Vec::new();
+    let mut err = |span: proc_macro2::Span, message: String| {
+        errors.push(syn::Error::new(span, message));
+    };
+
+    for key in &args.unknown {
+        err(
+            key.span(),
+            format!(
+                "unknown argument `{key}` of #[observed]; expected one of: {}",
+                KNOWN.join(", ")
+            ),
+        );
+    }
+    for key in &args.duplicates {
+        err(key.span(), format!("`{key}` is given twice; keep one"));
+    }
+
+    if let Some(constness) = &func.sig.constness {
+        err(
+            constness.span,
+            "#[observed] cannot wrap a `const fn`: recording metrics and spans is not possible in \
+             const evaluation; remove `const` or the attribute"
+                .into(),
+        );
+    }
+
+    if let Some((key, level)) = &args.level
+        && !LEVELS.contains(&level.value().to_ascii_lowercase().as_str())
+    {
+        err(
+            level.span(),
+            format!(
+                "unknown `{key}` \"{}\"; expected one of {}",
+                level.value(),
+                LEVELS.join(", ")
+            ),
+        );
+    }
+
+    if !args.span_enabled() {
+        let span_only = [
+            args.name.as_ref().map(|(k, _)| k),
+            args.level.as_ref().map(|(k, _)| k),
+            args.target.as_ref().map(|(k, _)| k),
+            args.fields.as_ref().map(|(k, _)| k),
+            args.record.as_ref().map(|(k, _)| k),
+            args.ret.as_ref().map(|(k, _)| k),
+            args.err.as_ref().map(|(k, _)| k),
+        ];
+        for key in span_only.into_iter().flatten() {
+            err(
+                key.span(),
+                format!(
+                    "`{key}` configures the span, which `span = false` turns off; remove one of them"
+                ),
+            );
+        }
+        if !args.metrics_enabled()
+            && let Some((key, _)) = &args.span
+        {
+            err(
+                key.span(),
+                "with `span = false` and `metrics = false` there is nothing left to observe; remove the attribute".into(),
+            );
+        }
+    }
+    if !args.metrics_enabled()
+        && let Some(key) = &args.error_kind
+    {
+        err(
+            key.span(),
+            "`error_kind` labels a metric, which `metrics = false` turns off; remove one of them"
+                .into(),
+        );
+    }
+
+    if let Some(key) = &args.stream {
+        let returns_stream =
+            matches!(&func.sig.output, syn::ReturnType::Type(_, ty) if is_impl_stream(ty));
+        if func.shape() != Shape::Sync || !returns_stream {
+            err(
+                key.span(),
+                "`stream` observes the stream a function returns: it needs a (non-async) function \
+                 returning `impl Stream<Item = ...>`"
+                    .into(),
+            );
+        }
+    }
+
+    if let Some((_, names)) = &args.record {
+        let params = func.param_names();
+        for name in names {
+            if name == "self" {
+                err(
+                    name.span(),
+                    "`self` cannot be recorded whole; record a field with `fields(name = ?self.field)`".into(),
+                );
+            } else if !params.iter().any(|p| p == name) {
+                let list: Vec<String> = params.iter().map(ToString::to_string).collect();
+                err(
+                    name.span(),
+                    format!(
+                        "no parameter named `{name}` to record; the parameters are: {}",
+                        if list.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            list.join(", ")
+                        }
+                    ),
+                );
+            }
+        }
+    }
+
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(()),
+        Some(mut first) => {
+            errors.for_each(|e| first.combine(e));
+            Err(first)
+        }
+    }
+}

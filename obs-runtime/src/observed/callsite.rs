@@ -1,0 +1,262 @@
+//! Per-annotation-site state of `#[observed]` functions and the call guard that records into it.
+//!
+//! Each annotated function owns one `static CallSite`: counters and a latency histogram in plain
+//! atomics, registered once on the first call (like `tracing`'s callsites), so a call records
+//! with a few relaxed atomics and two reads of the TSC clock, without hashing or locking.
+//!
+//! The in-flight gauge and the `ok` count are derived at scrape time (`started - finished` and
+//! `finished - error - panic - cancelled`), which keeps the common path at three atomic adds.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock};
+
+use crate::metrics::DEFAULT_BUCKETS;
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelValue)]
+#[label(crate = "crate")]
+pub enum Outcome {
+    /// Returned normally (anything but `Err`).
+    Ok,
+    /// Returned `Err`.
+    Error,
+    /// Panicked.
+    Panic,
+    /// A future dropped before it completed.
+    Cancelled,
+}
+
+/// Number of latency buckets, `+Inf` included.
+pub(crate) const BUCKETS: usize = DEFAULT_BUCKETS.len() + 1;
+
+/// [`DEFAULT_BUCKETS`] in nanoseconds.
+const BOUNDS_NANOS: [u64; BUCKETS - 1] = {
+    let mut out = [0u64; BUCKETS - 1];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = (DEFAULT_BUCKETS[i] * 1e9) as u64;
+        i += 1;
+    }
+    out
+};
+
+/// The clock: the TSC where it is usable (a read costs a few nanoseconds), else the OS clock.
+static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
+
+/// The state of one `#[observed]` function. Created by the macro as a `static`.
+#[derive(Debug)]
+pub struct CallSite {
+    /// The function's name.
+    pub function: &'static str,
+    /// `module_path!()` where the function is defined.
+    pub module: &'static str,
+    registered: AtomicBool,
+    started: AtomicU64,
+    errors: AtomicU64,
+    panics: AtomicU64,
+    cancelled: AtomicU64,
+    buckets: [AtomicU64; BUCKETS],
+    sum_nanos: AtomicU64,
+    error_kinds: OnceLock<ErrorKinds>,
+}
+
+/// Error counts by kind, for functions whose error type implements
+/// [`ErrorKind`](super::ErrorKind).
+#[derive(Debug)]
+pub(crate) struct ErrorKinds {
+    pub(crate) names: &'static [&'static str],
+    pub(crate) counts: Box<[AtomicU64]>,
+}
+
+/// A consistent-enough reading of a call site for exposition.
+#[derive(Debug, Clone)]
+pub struct CallSiteSnapshot {
+    /// Calls by outcome, indexed like [`Outcome`].
+    pub outcomes: [u64; 4],
+    /// Calls started and not finished.
+    pub in_flight: u64,
+    /// Cumulative latency bucket counts, `+Inf` last.
+    pub cumulative: [u64; BUCKETS],
+    /// Sum of latencies in seconds.
+    pub sum_seconds: f64,
+}
+
+static SITES: Mutex<Vec<&'static CallSite>> = Mutex::new(Vec::new());
+
+impl CallSite {
+    /// A call site for `function` in `module`. Used by `#[observed]`.
+    pub const fn new(function: &'static str, module: &'static str) -> Self {
+        Self {
+            function,
+            module,
+            registered: AtomicBool::new(false),
+            started: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            panics: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+            buckets: [const { AtomicU64::new(0) }; BUCKETS],
+            sum_nanos: AtomicU64::new(0),
+            error_kinds: OnceLock::new(),
+        }
+    }
+
+    /// Every call site that has been called at least once, in first-call order.
+    pub fn all() -> Vec<&'static CallSite> {
+        SITES.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    #[cold]
+    fn register(&'static self) {
+        let mut sites = SITES.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.registered.swap(true, Ordering::AcqRel) {
+            sites.push(self);
+            drop(sites);
+            super::families::ensure_registered();
+        }
+    }
+
+    /// Reads the counters.
+    pub fn snapshot(&self) -> CallSiteSnapshot {
+        let mut cumulative = [0u64; BUCKETS];
+        let mut total = 0;
+        for (out, b) in cumulative.iter_mut().zip(&self.buckets) {
+            total += b.load(Ordering::Relaxed);
+            *out = total;
+        }
+        let errors = self.errors.load(Ordering::Relaxed);
+        let panics = self.panics.load(Ordering::Relaxed);
+        let cancelled = self.cancelled.load(Ordering::Relaxed);
+        let started = self.started.load(Ordering::Relaxed);
+        CallSiteSnapshot {
+            outcomes: [
+                total.saturating_sub(errors + panics + cancelled),
+                errors,
+                panics,
+                cancelled,
+            ],
+            in_flight: started.saturating_sub(total),
+            cumulative,
+            sum_seconds: self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+        }
+    }
+
+    /// Error counts by kind, when the function's errors have kinds.
+    pub fn error_kinds(&self) -> Option<(&'static [&'static str], Vec<u64>)> {
+        self.error_kinds.get().map(|k| {
+            let counts = k.counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+            (k.names, counts)
+        })
+    }
+}
+
+/// One call in progress. Dropping it records the call; how it ended is what [`Call::finish`] was
+/// told, or else `panic` when unwinding and `cancelled` otherwise. A call that never began (a
+/// future dropped before its first poll) records nothing.
+#[derive(Debug)]
+pub struct Call {
+    site: Option<&'static CallSite>,
+    start: Cell<u64>,
+    state: Cell<State>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Pending,
+    Running,
+    Finished,
+    Panicked,
+}
+
+impl Call {
+    /// Starts timing a call of `site` now; `None` records nothing (`metrics = false`).
+    #[inline]
+    pub fn start(site: Option<&'static CallSite>) -> Self {
+        let call = Self::pending(site);
+        call.begin();
+        call
+    }
+
+    /// A call of `site` that starts at [`Call::begin`] (a future's first poll).
+    #[inline]
+    pub fn pending(site: Option<&'static CallSite>) -> Self {
+        Self {
+            site,
+            start: Cell::new(0),
+            state: Cell::new(State::Pending),
+        }
+    }
+
+    /// Starts timing, unless already started.
+    #[inline]
+    pub fn begin(&self) {
+        if self.state.get() != State::Pending {
+            return;
+        }
+        self.state.set(State::Running);
+        if let Some(site) = self.site {
+            if !site.registered.load(Ordering::Relaxed) {
+                site.register();
+            }
+            site.started.fetch_add(1, Ordering::Relaxed);
+            self.start.set(CLOCK.raw());
+        }
+    }
+
+    /// Records how the call ended.
+    #[inline]
+    pub fn finish(&self, outcome: Outcome) {
+        if self.state.get() == State::Running {
+            self.state.set(State::Finished);
+            self.record(outcome);
+        }
+    }
+
+    /// Counts an error of kind `index` among `names`.
+    #[inline]
+    pub fn error_kind(&self, index: usize, names: &'static [&'static str]) {
+        if let Some(site) = self.site {
+            let kinds = site.error_kinds.get_or_init(|| ErrorKinds {
+                names,
+                counts: names.iter().map(|_| AtomicU64::new(0)).collect(),
+            });
+            if let Some(count) = kinds.counts.get(index) {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Marks that a poll of the call's future is unwinding.
+    pub(crate) fn mark_panicked(&self) {
+        if self.state.get() == State::Running {
+            self.state.set(State::Panicked);
+        }
+    }
+
+    #[inline]
+    fn record(&self, outcome: Outcome) {
+        let Some(site) = self.site else { return };
+        let nanos = CLOCK.delta_as_nanos(self.start.get(), CLOCK.raw());
+        let bucket = BOUNDS_NANOS.partition_point(|&b| b < nanos);
+        site.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        site.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        let counter = match outcome {
+            Outcome::Ok => return,
+            Outcome::Error => &site.errors,
+            Outcome::Panic => &site.panics,
+            Outcome::Cancelled => &site.cancelled,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        match self.state.get() {
+            State::Running if std::thread::panicking() => self.record(Outcome::Panic),
+            State::Running => self.record(Outcome::Cancelled),
+            State::Panicked => self.record(Outcome::Panic),
+            State::Pending | State::Finished => {}
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Futures and streams of `#[observed]` functions: the span is entered only while the inner
+//! future is polled, a panic inside a poll is remembered (the executor may drop the future later,
+//! outside the panic), and dropping before completion records `cancelled`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tracing::Span;
+
+use super::callsite::{Call, Outcome};
+
+pin_project_lite::pin_project! {
+    /// A future of an `#[observed]` function.
+    pub struct ObservedFuture<F: Future> {
+        #[pin]
+        inner: F,
+        call: Call,
+        span: Span,
+        settle: fn(&F::Output, &Span, &Call) -> Outcome,
+    }
+}
+
+impl<F: Future> ObservedFuture<F> {
+    /// Wraps `inner`, timed from its first poll; `settle` classifies its output (and records
+    /// errors on the span) when it completes.
+    pub fn new(
+        inner: F,
+        call: Call,
+        span: Span,
+        settle: fn(&F::Output, &Span, &Call) -> Outcome,
+    ) -> Self {
+        Self {
+            inner,
+            call,
+            span,
+            settle,
+        }
+    }
+}
+
+/// Marks the call as panicked if dropped while unwinding out of a poll.
+struct PollGuard<'a>(&'a Call);
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.mark_panicked();
+        }
+    }
+}
+
+impl<F: Future> Future for ObservedFuture<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        this.call.begin();
+        let _entered = this.span.enter();
+        let guard = PollGuard(this.call);
+        let poll = this.inner.poll(cx);
+        drop(guard);
+        if let Poll::Ready(output) = &poll {
+            let outcome = (this.settle)(output, this.span, this.call);
+            this.call.finish(outcome);
+        }
+        poll
+    }
+}
+
+impl<F: Future> std::fmt::Debug for ObservedFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObservedFuture").finish_non_exhaustive()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A stream returned by an `#[observed(stream)]` function: observed until it ends (`ok`) or is
+    /// dropped before its end (`cancelled`).
+    pub struct ObservedStream<S> {
+        #[pin]
+        inner: S,
+        call: Call,
+        span: Span,
+    }
+}
+
+impl<S: Stream> ObservedStream<S> {
+    /// Wraps `inner`, timed from its first poll.
+    pub fn new(inner: S, call: Call, span: Span) -> Self {
+        Self { inner, call, span }
+    }
+}
+
+impl<S: Stream> Stream for ObservedStream<S> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.project();
+        this.call.begin();
+        let _entered = this.span.enter();
+        let guard = PollGuard(this.call);
+        let poll = this.inner.poll_next(cx);
+        drop(guard);
+        if let Poll::Ready(None) = &poll {
+            this.call.finish(Outcome::Ok);
+        }
+        poll
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<S> std::fmt::Debug for ObservedStream<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObservedStream").finish_non_exhaustive()
+    }
+}
