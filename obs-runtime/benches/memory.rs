@@ -110,4 +110,20 @@ fn main() {
             rendered.bytes as f64 / 1048576.0,
         );
     }
+    let (best, best_bytes) = rows[1..]
+        .iter()
+        .map(|(name, populated, _, _)| (*name, populated.bytes))
+        .min_by_key(|(_, bytes)| *bytes)
+        .unwrap_or(("none", isize::MAX));
+    println!();
+    println!(
+        "Target (obs holds no more than the best peer): obs {} B, best peer {best} {best_bytes} B: **{}** (best peer / obs = {:.2}).",
+        rows[0].1.bytes,
+        if rows[0].1.bytes <= best_bytes {
+            "MET"
+        } else {
+            "MISSED"
+        },
+        best_bytes as f64 / obs_bytes,
+    );
 }
