@@ -1,13 +1,11 @@
 //! `#[derive(LabelValue)]` for fieldless enums: parse, validate, expand.
 
-use std::collections::HashMap;
-
 use darling::{FromAttributes, FromDeriveInput};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{Data, DeriveInput, Fields, Ident};
 
-use crate::naming::snake_case;
+use crate::naming::{find_duplicate, snake_case};
 
 /// `#[label(...)]` on the enum.
 #[derive(FromDeriveInput)]
@@ -110,23 +108,22 @@ fn validate(input: &DeriveInput, variants: &[Variant]) -> syn::Result<()> {
             "`LabelValue` cannot be derived for a generic enum: its values must be one fixed set; remove the generic parameters",
         ));
     }
-    let mut seen: HashMap<&str, &Ident> = HashMap::new();
-    for v in variants {
-        if v.value.is_empty() {
-            return Err(syn::Error::new(
-                v.span,
-                "a label value cannot be empty: Prometheus treats an empty value as an absent label",
-            ));
-        }
-        if let Some(first) = seen.insert(&v.value, &v.ident) {
-            return Err(syn::Error::new(
-                v.span,
-                format!(
-                    "variants `{first}` and `{}` both expose the label value \"{}\"; give one a distinct `#[label(rename = \"...\")]`",
-                    v.ident, v.value
-                ),
-            ));
-        }
+    if let Some(v) = variants.iter().find(|v| v.value.is_empty()) {
+        return Err(syn::Error::new(
+            v.span,
+            "a label value cannot be empty: Prometheus treats an empty value as an absent label",
+        ));
+    }
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    if let Some((i, j)) = find_duplicate(&values) {
+        let (first, v) = (&variants[i].ident, &variants[j]);
+        return Err(syn::Error::new(
+            v.span,
+            format!(
+                "variants `{first}` and `{}` both expose the label value \"{}\"; give one a distinct `#[label(rename = \"...\")]`",
+                v.ident, v.value
+            ),
+        ));
     }
     Ok(())
 }

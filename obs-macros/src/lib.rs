@@ -4,7 +4,9 @@
 //! (every rule that rejects input, each with a span-accurate error naming the fix), **expand** it.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
+mod error_kind;
 mod label_value;
 mod metrics;
 mod naming;
@@ -25,6 +27,16 @@ pub fn metrics(input: TokenStream) -> TokenStream {
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
     match syn::parse(input) {
         Ok(input) => label_value::derive(input).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Derives `ErrorKind` for an error enum: one kind per variant, in snake_case unless renamed with
+/// `#[error_kind(rename = "...")]`; the bounded `kind` label of `#[observed(error_kind)]`.
+#[proc_macro_derive(ErrorKind, attributes(error_kind))]
+pub fn derive_error_kind(input: TokenStream) -> TokenStream {
+    match syn::parse(input) {
+        Ok(input) => error_kind::derive(input).into(),
         Err(e) => e.to_compile_error().into(),
     }
 }

@@ -57,3 +57,13 @@ mod tests {
         assert_eq!(pascal_case("requests_total"), "RequestsTotal");
     }
 }
+
+/// The positions `(first, second)` of the first value that occurs twice.
+pub fn find_duplicate<T: PartialEq>(values: &[T]) -> Option<(usize, usize)> {
+    values.iter().enumerate().find_map(|(j, v)| {
+        values[..j]
+            .iter()
+            .position(|earlier| earlier == v)
+            .map(|i| (i, j))
+    })
+}

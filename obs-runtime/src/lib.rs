@@ -25,6 +25,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 // Lets the derive macros, which name `::obs_runtime`, be used inside this crate too.
 extern crate self as obs_runtime;
@@ -41,7 +42,8 @@ pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
-pub use obs_macros::{LabelValue, metrics, observed};
+pub use obs_macros::{ErrorKind, LabelValue, metrics, observed};
+pub use observed::{ErrorKind, Outcome};
 
 /// What generated code uses. Not a public API: it may change in any release.
 #[doc(hidden)]
@@ -52,21 +54,23 @@ pub mod __private {
     };
 
     pub use crate::observed::{
-        Call, CallSite, ErrorProbe, ObservedFuture, ObservedStream, OtherOutcome, Outcome, Probe,
-        RecordDebug, RecordDisplay, RecordNothing, ResultOutcome, error_kind_of,
+        Call, CallHook, CallSite, ErrorKind, ErrorProbe, NoHook, ObservedFuture, ObservedStream,
+        OtherOutcome, Outcome, Probe, RecordDebug, RecordDisplay, RecordNothing, ResultOutcome,
+        error_kind_of,
     };
     pub use tracing;
 
     /// Runs a sync `#[observed]` body: times it, enters `span` around it, and classifies the
     /// result with `settle`. A panic is recorded by the call guard while unwinding.
     #[inline]
-    pub fn observe_sync<R>(
+    pub fn observe_sync<R, H: CallHook>(
         site: Option<&'static CallSite>,
+        hook: H,
         span: tracing::Span,
         body: impl FnOnce() -> R,
-        settle: fn(&R, &tracing::Span, &Call) -> Outcome,
+        settle: fn(&R, &tracing::Span, &Call<H>) -> Outcome,
     ) -> R {
-        let call = Call::start(site);
+        let call = Call::start_with(site, hook);
         let _entered = span.enter();
         let result = body();
         call.finish(settle(&result, &span, &call));

@@ -25,25 +25,31 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
     let span = span_expr(args, &p, &fn_name);
     let settle = settle_fn(args, &p);
     let body = func.body_expr();
+    let hook = hook(args, &p);
+    let pending = quote!(#p::Call::pending_with(#site, __obs_hook));
 
     let new_body = match func.shape() {
         _ if args.stream.is_some() => quote! {
             #site_static
+            let __obs_hook = #hook;
             let __obs_span = #span;
             let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
-            #p::ObservedStream::new(__obs_stream, #p::Call::pending(#site), __obs_span)
+            #p::ObservedStream::new(__obs_stream, #pending, __obs_span)
         },
         Shape::Sync => quote! {
             #site_static
-            #p::observe_sync(#site, #span, #body, #settle)
+            let __obs_hook = #hook;
+            #p::observe_sync(#site, __obs_hook, #span, #body, #settle)
         },
         Shape::Async => quote! {
             #site_static
+            let __obs_hook = #hook;
             let __obs_span = #span;
-            #p::ObservedFuture::new(#body, #p::Call::pending(#site), __obs_span, #settle).await
+            #p::ObservedFuture::new(#body, #pending, __obs_span, #settle).await
         },
         Shape::ReturnsFuture { boxed } => {
-            let wrapped = quote!(#p::ObservedFuture::new(__obs_future, #p::Call::pending(#site), __obs_span, #settle));
+            let wrapped =
+                quote!(#p::ObservedFuture::new(__obs_future, #pending, __obs_span, #settle));
             let wrapped = if boxed {
                 quote!(::std::boxed::Box::pin(#wrapped))
             } else {
@@ -51,6 +57,7 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
             };
             quote! {
                 #site_static
+                let __obs_hook = #hook;
                 let __obs_span = #span;
                 let __obs_future = { let _entered = __obs_span.enter(); (#body)() };
                 #wrapped
@@ -58,6 +65,44 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
         }
     };
     func.with_body(new_body)
+}
+
+/// Recording into the user's own families when the call ends, or `NoHook`. The label values are
+/// evaluated when the call starts.
+fn hook(args: &Args, p: &TokenStream) -> TokenStream {
+    if args.duration.is_none() && args.calls.is_none() {
+        return quote!(#p::NoHook);
+    }
+    let exprs = args.labels.iter().flat_map(|(_, e)| e).collect::<Vec<_>>();
+    let names: Vec<_> = (0..exprs.len())
+        .map(|i| quote::format_ident!("__obs_l{}", i))
+        .collect();
+    let values = match names.as_slice() {
+        [] => quote!(()),
+        [one] => quote!(#one),
+        many => quote!((#(#many),*)),
+    };
+    let with_outcome = quote!((#(#names,)* __obs_outcome));
+    let with_outcome = if names.is_empty() {
+        quote!(__obs_outcome)
+    } else {
+        with_outcome
+    };
+    let duration = args.duration.as_ref().map(|(_, family)| {
+        quote!((#family).with(#values).observe_duration(::core::time::Duration::from_nanos(__obs_nanos));)
+    });
+    let calls = args
+        .calls
+        .as_ref()
+        .map(|(_, family)| quote!((#family).with(#with_outcome).inc();));
+    quote! {{
+        let (#(#names,)*) = (#(#exprs,)*);
+        move |__obs_outcome: #p::Outcome, __obs_nanos: u64| {
+            let _ = (__obs_outcome, __obs_nanos);
+            #duration
+            #calls
+        }
+    }}
 }
 
 /// The span for one call, or a disabled span.

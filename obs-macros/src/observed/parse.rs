@@ -9,6 +9,9 @@
 //!     ret, err, err(Debug), ret(Display),
 //!     span = false, metrics = false,
 //!     stream, error_kind, crate = "path",
+//!     duration = GROUP.histogram_family,       // also record into the user's own families,
+//!     calls = GROUP.counter_family,            // whose last label is `Outcome`,
+//!     labels(expr, expr),                      // with these label values (evaluated at the call)
 //! )]
 //! ```
 
@@ -58,6 +61,9 @@ pub struct Args {
     pub stream: Option<Ident>,
     pub error_kind: Option<Ident>,
     pub krate: Option<(Ident, syn::Path)>,
+    pub duration: Option<(Ident, syn::Expr)>,
+    pub calls: Option<(Ident, syn::Expr)>,
+    pub labels: Option<(Ident, Vec<syn::Expr>)>,
     /// Arguments given twice (the second occurrence).
     pub duplicates: Vec<Ident>,
     /// Arguments nobody knows.
@@ -134,6 +140,27 @@ impl Parse for Args {
                     input.parse::<Token![=]>()?;
                     let value: LitStr = input.parse()?;
                     set(&mut args.krate, (key.clone(), value.parse()?), &key, dups);
+                }
+                "duration" | "calls" => {
+                    input.parse::<Token![=]>()?;
+                    let value: syn::Expr = input.parse()?;
+                    let slot = if key == "duration" {
+                        &mut args.duration
+                    } else {
+                        &mut args.calls
+                    };
+                    set(slot, (key.clone(), value), &key, dups);
+                }
+                "labels" => {
+                    let inner;
+                    syn::parenthesized!(inner in input);
+                    let values = Punctuated::<syn::Expr, Token![,]>::parse_terminated(&inner)?;
+                    set(
+                        &mut args.labels,
+                        (key.clone(), values.into_iter().collect()),
+                        &key,
+                        dups,
+                    );
                 }
                 "fields" => {
                     let inner;

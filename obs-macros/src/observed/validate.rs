@@ -85,6 +85,16 @@ pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
         );
     }
 
+    if let Some((key, _)) = &args.labels
+        && args.duration.is_none()
+        && args.calls.is_none()
+    {
+        err(
+            key.span(),
+            "`labels` gives label values for `duration = ...` or `calls = ...`; add one of them, or remove `labels`".into(),
+        );
+    }
+
     if let Some(key) = &args.stream {
         let returns_stream =
             matches!(&func.sig.output, syn::ReturnType::Type(_, ty) if is_impl_stream(ty));

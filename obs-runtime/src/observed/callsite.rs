@@ -150,14 +150,50 @@ impl CallSite {
     }
 }
 
+/// What else a call records when it ends: recording into the user's own families
+/// (`#[observed(duration = ..., calls = ...)]`).
+pub trait CallHook {
+    /// Whether the hook records anything (so the call must be timed even without a call site).
+    const ACTIVE: bool;
+    /// Called once, with how the call ended and how long it took.
+    fn on_end(self, outcome: Outcome, nanos: u64);
+}
+
+/// No hook.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoHook;
+
+impl CallHook for NoHook {
+    const ACTIVE: bool = false;
+    #[inline(always)]
+    fn on_end(self, _: Outcome, _: u64) {}
+}
+
+impl<F: FnOnce(Outcome, u64)> CallHook for F {
+    const ACTIVE: bool = true;
+    #[inline]
+    fn on_end(self, outcome: Outcome, nanos: u64) {
+        self(outcome, nanos);
+    }
+}
+
 /// One call in progress. Dropping it records the call; how it ended is what [`Call::finish`] was
 /// told, or else `panic` when unwinding and `cancelled` otherwise. A call that never began (a
 /// future dropped before its first poll) records nothing.
-#[derive(Debug)]
-pub struct Call {
+pub struct Call<H: CallHook = NoHook> {
     site: Option<&'static CallSite>,
     start: Cell<u64>,
     state: Cell<State>,
+    hook: Cell<Option<H>>,
+}
+
+impl<H: CallHook> std::fmt::Debug for Call<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("site", &self.site.map(|s| s.function))
+            .field("state", &self.state.get())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,22 +204,37 @@ enum State {
     Panicked,
 }
 
-impl Call {
+impl Call<NoHook> {
     /// Starts timing a call of `site` now; `None` records nothing (`metrics = false`).
     #[inline]
     pub fn start(site: Option<&'static CallSite>) -> Self {
-        let call = Self::pending(site);
-        call.begin();
-        call
+        Self::start_with(site, NoHook)
     }
 
     /// A call of `site` that starts at [`Call::begin`] (a future's first poll).
     #[inline]
     pub fn pending(site: Option<&'static CallSite>) -> Self {
+        Self::pending_with(site, NoHook)
+    }
+}
+
+impl<H: CallHook> Call<H> {
+    /// [`Call::start`], also running `hook` when the call ends.
+    #[inline]
+    pub fn start_with(site: Option<&'static CallSite>, hook: H) -> Self {
+        let call = Self::pending_with(site, hook);
+        call.begin();
+        call
+    }
+
+    /// [`Call::pending`], also running `hook` when the call ends.
+    #[inline]
+    pub fn pending_with(site: Option<&'static CallSite>, hook: H) -> Self {
         Self {
             site,
             start: Cell::new(0),
             state: Cell::new(State::Pending),
+            hook: Cell::new(Some(hook)),
         }
     }
 
@@ -199,6 +250,8 @@ impl Call {
                 site.register();
             }
             site.started.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.site.is_some() || H::ACTIVE {
             self.start.set(CLOCK.raw());
         }
     }
@@ -235,8 +288,14 @@ impl Call {
 
     #[inline]
     fn record(&self, outcome: Outcome) {
-        let Some(site) = self.site else { return };
+        if self.site.is_none() && !H::ACTIVE {
+            return;
+        }
         let nanos = CLOCK.delta_as_nanos(self.start.get(), CLOCK.raw());
+        if let Some(hook) = self.hook.take() {
+            hook.on_end(outcome, nanos);
+        }
+        let Some(site) = self.site else { return };
         let bucket = BOUNDS_NANOS.partition_point(|&b| b < nanos);
         site.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         site.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
@@ -250,7 +309,7 @@ impl Call {
     }
 }
 
-impl Drop for Call {
+impl<H: CallHook> Drop for Call<H> {
     fn drop(&mut self) {
         match self.state.get() {
             State::Running if std::thread::panicking() => self.record(Outcome::Panic),

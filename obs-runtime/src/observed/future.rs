@@ -9,27 +9,27 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use tracing::Span;
 
-use super::callsite::{Call, Outcome};
+use super::callsite::{Call, CallHook, NoHook, Outcome};
 
 pin_project_lite::pin_project! {
     /// A future of an `#[observed]` function.
-    pub struct ObservedFuture<F: Future> {
+    pub struct ObservedFuture<F: Future, H: CallHook = NoHook> {
         #[pin]
         inner: F,
-        call: Call,
+        call: Call<H>,
         span: Span,
-        settle: fn(&F::Output, &Span, &Call) -> Outcome,
+        settle: fn(&F::Output, &Span, &Call<H>) -> Outcome,
     }
 }
 
-impl<F: Future> ObservedFuture<F> {
+impl<F: Future, H: CallHook> ObservedFuture<F, H> {
     /// Wraps `inner`, timed from its first poll; `settle` classifies its output (and records
     /// errors on the span) when it completes.
     pub fn new(
         inner: F,
-        call: Call,
+        call: Call<H>,
         span: Span,
-        settle: fn(&F::Output, &Span, &Call) -> Outcome,
+        settle: fn(&F::Output, &Span, &Call<H>) -> Outcome,
     ) -> Self {
         Self {
             inner,
@@ -41,9 +41,9 @@ impl<F: Future> ObservedFuture<F> {
 }
 
 /// Marks the call as panicked if dropped while unwinding out of a poll.
-struct PollGuard<'a>(&'a Call);
+struct PollGuard<'a, H: CallHook>(&'a Call<H>);
 
-impl Drop for PollGuard<'_> {
+impl<H: CallHook> Drop for PollGuard<'_, H> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.mark_panicked();
@@ -51,7 +51,7 @@ impl Drop for PollGuard<'_> {
     }
 }
 
-impl<F: Future> Future for ObservedFuture<F> {
+impl<F: Future, H: CallHook> Future for ObservedFuture<F, H> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -69,7 +69,7 @@ impl<F: Future> Future for ObservedFuture<F> {
     }
 }
 
-impl<F: Future> std::fmt::Debug for ObservedFuture<F> {
+impl<F: Future, H: CallHook> std::fmt::Debug for ObservedFuture<F, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObservedFuture").finish_non_exhaustive()
     }
@@ -78,22 +78,22 @@ impl<F: Future> std::fmt::Debug for ObservedFuture<F> {
 pin_project_lite::pin_project! {
     /// A stream returned by an `#[observed(stream)]` function: observed until it ends (`ok`) or is
     /// dropped before its end (`cancelled`).
-    pub struct ObservedStream<S> {
+    pub struct ObservedStream<S, H: CallHook = NoHook> {
         #[pin]
         inner: S,
-        call: Call,
+        call: Call<H>,
         span: Span,
     }
 }
 
-impl<S: Stream> ObservedStream<S> {
+impl<S: Stream, H: CallHook> ObservedStream<S, H> {
     /// Wraps `inner`, timed from its first poll.
-    pub fn new(inner: S, call: Call, span: Span) -> Self {
+    pub fn new(inner: S, call: Call<H>, span: Span) -> Self {
         Self { inner, call, span }
     }
 }
 
-impl<S: Stream> Stream for ObservedStream<S> {
+impl<S: Stream, H: CallHook> Stream for ObservedStream<S, H> {
     type Item = S::Item;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
@@ -114,7 +114,7 @@ impl<S: Stream> Stream for ObservedStream<S> {
     }
 }
 
-impl<S> std::fmt::Debug for ObservedStream<S> {
+impl<S, H: CallHook> std::fmt::Debug for ObservedStream<S, H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObservedStream").finish_non_exhaustive()
     }

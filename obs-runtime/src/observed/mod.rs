@@ -7,7 +7,7 @@ mod error_kind;
 mod families;
 mod future;
 
-pub use callsite::{Call, CallSite, CallSiteSnapshot, Outcome};
+pub use callsite::{Call, CallHook, CallSite, CallSiteSnapshot, NoHook, Outcome};
 pub use classify::{
     ErrorProbe, OtherOutcome, Probe, RecordDebug, RecordDisplay, RecordNothing, ResultOutcome,
     error_kind_of,

@@ -1,0 +1,744 @@
+//! `#[observed]` behaviour: exact counts per outcome (ok, error, panic, cancelled), the in-flight
+//! gauge back to zero on every path, the span tree and its fields, error kinds, recording into a
+//! user's own families, and every function shape it must work on.
+
+// `#[observed]` must work on an `unsafe fn`, which takes `unsafe` to declare and to call.
+#![allow(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use obs_runtime::observed::{CallSite, CallSiteSnapshot};
+use obs_runtime::{ErrorKind, Format, LabelValue, Outcome, Registry, metrics, observed};
+use obs_tests::{family, openmetrics_parse, promtool_check};
+use tracing::span;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// The counters of the `#[observed]` function `function` of this file.
+fn site(function: &str) -> CallSiteSnapshot {
+    CallSite::all()
+        .into_iter()
+        .find(|s| s.function == function && s.module == module_path!())
+        .unwrap_or_else(|| panic!("`{function}` has not been called"))
+        .snapshot()
+}
+
+/// `[ok, error, panic, cancelled]` of `function`.
+fn outcomes(function: &str) -> [u64; 4] {
+    site(function).outcomes
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// A span as a test subscriber saw it.
+#[derive(Debug, Clone, Default)]
+struct SeenSpan {
+    name: String,
+    parent: Option<String>,
+    fields: BTreeMap<String, String>,
+    events: Vec<BTreeMap<String, String>>,
+}
+
+#[derive(Default)]
+struct FieldText(BTreeMap<String, String>);
+
+impl tracing::field::Visit for FieldText {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+/// Collects every span (with its parent, fields and events) into a shared list.
+#[derive(Clone, Default)]
+struct Collect(Arc<Mutex<Vec<SeenSpan>>>);
+
+struct Index(usize);
+
+impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Collect {
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        let span = ctx.span(id).expect("new span");
+        let mut fields = FieldText::default();
+        attrs.record(&mut fields);
+        let mut spans = self.0.lock().unwrap();
+        spans.push(SeenSpan {
+            name: attrs.metadata().name().to_owned(),
+            parent: span.parent().map(|p| p.name().to_owned()),
+            fields: fields.0,
+            events: Vec::new(),
+        });
+        span.extensions_mut().insert(Index(spans.len() - 1));
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, ctx: Context<'_, S>) {
+        let span = ctx.span(id).expect("recorded span");
+        let mut fields = FieldText::default();
+        values.record(&mut fields);
+        let index = span.extensions().get::<Index>().expect("index").0;
+        self.0.lock().unwrap()[index].fields.extend(fields.0);
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = FieldText::default();
+        event.record(&mut fields);
+        if let Some(span) = ctx.event_span(event) {
+            let index = span.extensions().get::<Index>().expect("index").0;
+            self.0.lock().unwrap()[index].events.push(fields.0);
+        }
+    }
+}
+
+/// Runs `f` with a collecting subscriber as this thread's default; returns what it saw.
+fn spans_of(f: impl FnOnce()) -> Vec<SeenSpan> {
+    let collect = Collect::default();
+    let subscriber = tracing_subscriber::registry().with(collect.clone());
+    tracing::subscriber::with_default(subscriber, f);
+    let spans = collect.0.lock().unwrap().clone();
+    spans
+}
+
+fn span_named<'a>(spans: &'a [SeenSpan], suffix: &str) -> &'a SeenSpan {
+    spans
+        .iter()
+        .find(|s| s.name.ends_with(suffix))
+        .unwrap_or_else(|| panic!("no span named `…{suffix}` in {spans:#?}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcomes
+
+/// A crate's own `Result` alias, as many crates have.
+type AppResult<T> = Result<T, AppError>;
+
+/// The errors of the test functions.
+#[derive(Debug, ErrorKind)]
+pub enum AppError {
+    /// Not there.
+    NotFound,
+    /// Upstream refused.
+    RateLimited {
+        /// Retry after this long.
+        retry_after: u64,
+    },
+    /// Anything else.
+    #[error_kind(rename = "internal_error")]
+    Internal(String),
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "app error: {self:?}")
+    }
+}
+
+#[observed]
+fn sync_outcome(mode: u8) -> AppResult<u8> {
+    match mode {
+        0 => Ok(0),
+        1 => Err(AppError::NotFound),
+        _ => panic!("mode {mode}"),
+    }
+}
+
+#[observed]
+fn io_alias(fail: bool) -> std::io::Result<()> {
+    if fail {
+        return Err(std::io::Error::other("disk"));
+    }
+    Ok(())
+}
+
+#[test]
+fn sync_calls_are_counted_once_by_outcome() {
+    assert!(sync_outcome(0).is_ok());
+    assert!(sync_outcome(1).is_err());
+    assert!(sync_outcome(0).is_ok());
+    let caught = std::panic::catch_unwind(|| sync_outcome(2));
+    assert!(caught.is_err());
+    assert_eq!(outcomes("sync_outcome"), [2, 1, 1, 0]);
+    assert_eq!(site("sync_outcome").in_flight, 0);
+    assert_eq!(site("sync_outcome").cumulative.last(), Some(&4));
+
+    io_alias(true).unwrap_err();
+    io_alias(false).unwrap();
+    assert_eq!(outcomes("io_alias"), [1, 1, 0, 0]);
+}
+
+#[observed]
+async fn async_outcome(mode: u8) -> AppResult<u8> {
+    tokio::task::yield_now().await;
+    match mode {
+        0 => Ok(0),
+        1 => Err(AppError::Internal("boom".into())),
+        2 => panic!("async mode {mode}"),
+        _ => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(3)
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_calls_are_counted_once_by_outcome() {
+    assert!(async_outcome(0).await.is_ok());
+    assert!(async_outcome(1).await.is_err());
+    // A panic inside a spawned task: tokio catches it and drops the future afterwards, outside
+    // the panic, which must still count as `panic`, not `cancelled`.
+    let joined = tokio::spawn(async_outcome(2)).await;
+    assert!(joined.unwrap_err().is_panic());
+    // Dropped mid-flight by a timeout.
+    let timed_out = tokio::time::timeout(Duration::from_millis(20), async_outcome(3)).await;
+    assert!(timed_out.is_err());
+    // Created and dropped without ever being polled: not a call.
+    drop(async_outcome(0));
+    assert_eq!(outcomes("async_outcome"), [1, 1, 1, 1]);
+    assert_eq!(site("async_outcome").in_flight, 0);
+}
+
+#[observed]
+async fn waits_for(rx: tokio::sync::oneshot::Receiver<()>) {
+    let _ = rx.await;
+}
+
+#[tokio::test]
+async fn the_in_flight_gauge_follows_running_calls() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(waits_for(rx));
+    while CallSite::all().iter().all(|s| s.function != "waits_for") {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(site("waits_for").in_flight, 1);
+    tx.send(()).unwrap();
+    task.await.unwrap();
+    assert_eq!(site("waits_for").in_flight, 0);
+    assert_eq!(outcomes("waits_for"), [1, 0, 0, 0]);
+}
+
+#[observed(error_kind)]
+fn kinds(which: u8) -> AppResult<()> {
+    match which {
+        0 => Err(AppError::NotFound),
+        1 => Err(AppError::RateLimited { retry_after: 3 }),
+        2 => Err(AppError::Internal("x".into())),
+        _ => Ok(()),
+    }
+}
+
+#[observed(error_kind)]
+fn io_kinds(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+#[test]
+fn errors_are_counted_by_their_bounded_kind() {
+    for which in [0, 1, 1, 2, 2, 2, 3] {
+        let _ = kinds(which);
+    }
+    let sites = CallSite::all();
+    let kinds_site = sites.iter().find(|s| s.function == "kinds").unwrap();
+    let (names, counts) = kinds_site.error_kinds().unwrap();
+    assert_eq!(names, ["not_found", "rate_limited", "internal_error"]);
+    assert_eq!(counts, [1, 2, 3]);
+    assert_eq!(outcomes("kinds"), [1, 6, 0, 0]);
+
+    io_kinds("/definitely/not/here").unwrap_err();
+    let io = CallSite::all()
+        .into_iter()
+        .find(|s| s.function == "io_kinds")
+        .unwrap();
+    let (names, counts) = io.error_kinds().unwrap();
+    assert_eq!(
+        counts[names.iter().position(|n| *n == "not_found").unwrap()],
+        1
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spans
+
+#[observed(record(model), fields(prompt_len = prompt.len()))]
+fn with_fields(model: &str, prompt: &str, api_key: &str) -> usize {
+    model.len() + prompt.len() + api_key.len()
+}
+
+#[observed(err, ret)]
+async fn child(fail: bool) -> Result<u32, AppError> {
+    if fail { Err(AppError::NotFound) } else { Ok(7) }
+}
+
+#[observed(name = "parent_call", level = "debug")]
+async fn parent(fail: bool) -> Result<u32, AppError> {
+    let value = child(fail).await?;
+    Ok(value + leaf(value))
+}
+
+#[observed]
+fn leaf(x: u32) -> u32 {
+    x * 2
+}
+
+#[observed(span = false)]
+fn no_span() -> u8 {
+    1
+}
+
+#[observed(metrics = false)]
+fn no_metrics() -> u8 {
+    2
+}
+
+#[test]
+fn arguments_are_recorded_only_when_named() {
+    let spans = spans_of(|| {
+        with_fields("gpt-4o", "hello", "sk-secret");
+    });
+    let span = span_named(&spans, "::with_fields");
+    assert_eq!(
+        span.fields.get("model").map(String::as_str),
+        Some("\"gpt-4o\"")
+    );
+    assert_eq!(span.fields.get("prompt_len").map(String::as_str), Some("5"));
+    assert!(!span.fields.contains_key("api_key"));
+    assert!(!span.fields.contains_key("prompt"));
+    let everything = format!("{spans:?}");
+    assert!(!everything.contains("sk-secret"), "{everything}");
+    assert!(!everything.contains("hello"), "{everything}");
+}
+
+#[test]
+fn nested_calls_nest_and_errors_mark_the_span() {
+    let spans = spans_of(|| {
+        current_thread().block_on(async {
+            assert_eq!(parent(false).await.unwrap(), 21);
+            assert!(parent(true).await.is_err());
+        });
+    });
+    let parents: Vec<_> = spans.iter().filter(|s| s.name == "parent_call").collect();
+    assert_eq!(parents.len(), 2);
+    let children: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name.ends_with("::child"))
+        .collect();
+    assert_eq!(children.len(), 2);
+    assert!(
+        children
+            .iter()
+            .all(|c| c.parent.as_deref() == Some("parent_call"))
+    );
+    let leaf = span_named(&spans, "::leaf");
+    assert_eq!(leaf.parent.as_deref(), Some("parent_call"));
+
+    // The failed child: error recorded on the span, with the OpenTelemetry status, and `err`
+    // emitted an event; the successful one recorded its return value.
+    let failed = children
+        .iter()
+        .find(|c| c.fields.contains_key("error"))
+        .unwrap();
+    assert_eq!(failed.fields["error"], "app error: NotFound");
+    assert_eq!(failed.fields["otel.status_code"], "ERROR");
+    assert!(failed.events.iter().any(|e| e.get("error").is_some()));
+    let ok = children
+        .iter()
+        .find(|c| !c.fields.contains_key("error"))
+        .unwrap();
+    assert!(
+        ok.events
+            .iter()
+            .any(|e| e.get("return").map(String::as_str) == Some("Ok(7)"))
+    );
+    // The `?` in the parent propagated the error: its span is marked too.
+    assert!(
+        parents
+            .iter()
+            .any(|p| p.fields.get("otel.status_code").map(String::as_str) == Some("ERROR"))
+    );
+}
+
+#[test]
+fn span_and_metrics_can_each_be_turned_off() {
+    let spans = spans_of(|| {
+        assert_eq!(no_span(), 1);
+        assert_eq!(no_metrics(), 2);
+    });
+    assert!(spans.iter().all(|s| !s.name.ends_with("::no_span")));
+    span_named(&spans, "::no_metrics");
+    assert_eq!(outcomes("no_span"), [1, 0, 0, 0]);
+    assert!(CallSite::all().iter().all(|s| s.function != "no_metrics"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording into the user's own families
+
+/// Upstreams.
+#[derive(Clone, Copy, Debug, LabelValue)]
+pub enum Upstream {
+    /// First.
+    Primary,
+    /// Second.
+    Fallback,
+}
+
+metrics! {
+    /// A user's own schema.
+    pub MINE in "mine" {
+        /// Upstream call latency.
+        #[buckets(0.001, 0.1, 1)]
+        upstream_duration_seconds: Histogram { upstream: Upstream },
+        /// Upstream calls by outcome.
+        upstream_calls_total: Counter { upstream: Upstream, outcome: Outcome },
+    }
+}
+
+#[observed(
+    duration = MINE.upstream_duration_seconds,
+    calls = MINE.upstream_calls_total,
+    labels(upstream)
+)]
+async fn call_upstream(upstream: Upstream, mode: u8) -> Result<(), AppError> {
+    tokio::task::yield_now().await;
+    match mode {
+        0 => Ok(()),
+        1 => Err(AppError::NotFound),
+        _ => std::future::pending().await,
+    }
+}
+
+#[observed(metrics = false, calls = MINE.upstream_calls_total, labels(Upstream::Fallback))]
+fn only_user_family() {}
+
+#[test]
+fn calls_are_recorded_into_the_users_families() {
+    current_thread().block_on(async {
+        call_upstream(Upstream::Primary, 0).await.unwrap();
+        call_upstream(Upstream::Primary, 1).await.unwrap_err();
+        call_upstream(Upstream::Fallback, 0).await.unwrap();
+        let hung = tokio::time::timeout(
+            Duration::from_millis(5),
+            call_upstream(Upstream::Fallback, 2),
+        );
+        assert!(hung.await.is_err());
+    });
+    only_user_family();
+    let calls = |u, o| MINE.upstream_calls_total.with((u, o)).get();
+    assert_eq!(calls(Upstream::Primary, Outcome::Ok), 1);
+    assert_eq!(calls(Upstream::Primary, Outcome::Error), 1);
+    assert_eq!(calls(Upstream::Fallback, Outcome::Ok), 2);
+    assert_eq!(calls(Upstream::Fallback, Outcome::Cancelled), 1);
+    assert_eq!(
+        MINE.upstream_duration_seconds
+            .with(Upstream::Primary)
+            .count(),
+        2
+    );
+    assert_eq!(
+        MINE.upstream_duration_seconds
+            .with(Upstream::Fallback)
+            .count(),
+        2
+    );
+    assert!(
+        CallSite::all()
+            .iter()
+            .all(|s| s.function != "only_user_family")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where it works
+
+/// A service with every kind of receiver.
+#[derive(Debug, Clone, Default)]
+pub struct Service {
+    items: Vec<String>,
+}
+
+impl Service {
+    #[observed]
+    fn by_ref(&self) -> &[String] {
+        &self.items
+    }
+
+    #[observed]
+    fn by_mut(&mut self, item: impl Into<String>) -> usize {
+        self.items.push(item.into());
+        self.items.len()
+    }
+
+    #[observed]
+    fn by_value(self) -> Vec<String> {
+        self.items
+    }
+
+    #[observed]
+    async fn by_arc(self: Arc<Self>) -> usize {
+        self.items.len()
+    }
+
+    #[observed]
+    fn iter<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.items.iter().filter(move |i| i.starts_with(prefix))
+    }
+
+    #[observed]
+    fn later(&self) -> impl std::future::Future<Output = usize> + '_ {
+        async move { self.items.len() }
+    }
+
+    #[observed]
+    fn parse_all(&self) -> Result<impl Iterator<Item = u32> + '_, std::num::ParseIntError> {
+        let parsed: Vec<u32> = self
+            .items
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()?;
+        Ok(parsed.into_iter())
+    }
+}
+
+#[observed]
+fn generic<T, U>(a: T, b: &U) -> String
+where
+    T: std::fmt::Display,
+    U: std::fmt::Debug + ?Sized,
+{
+    format!("{a}{b:?}")
+}
+
+#[observed]
+fn destructured((a, b): (u32, u32), Wrapper { inner }: Wrapper) -> u32 {
+    a + b + inner
+}
+
+/// A struct to destructure.
+pub struct Wrapper {
+    inner: u32,
+}
+
+#[observed]
+fn early(x: i32) -> Result<i32, String> {
+    if x < 0 {
+        return Err("negative".into());
+    }
+    let parsed: i32 = x.to_string().parse().map_err(|_| "unparsable".to_owned())?;
+    Ok(parsed * 2)
+}
+
+#[observed]
+fn factorial(n: u64) -> u64 {
+    if n <= 1 { 1 } else { n * factorial(n - 1) }
+}
+
+#[observed]
+/// # Safety
+/// `p` must be valid for reads.
+unsafe fn read_raw(p: *const u32) -> u32 {
+    // SAFETY: the caller guarantees `p` is valid.
+    unsafe { *p }
+}
+
+#[observed]
+fn with_cfg(#[cfg(test)] a: u32, #[cfg(not(test))] a: u64) -> u64 {
+    u64::from(a)
+}
+
+/// A trait implemented with observed methods.
+pub trait Greeter {
+    /// Greets.
+    fn greet(&self, name: &str) -> String;
+}
+
+impl Greeter for Service {
+    #[observed]
+    fn greet(&self, name: &str) -> String {
+        format!("hello {name}")
+    }
+}
+
+/// An async trait, through `#[async_trait]`.
+#[async_trait::async_trait]
+pub trait Handler {
+    /// Handles after `delay`.
+    async fn handle(&self, delay: Duration) -> Result<u64, AppError>;
+}
+
+#[async_trait::async_trait]
+impl Handler for Service {
+    #[observed]
+    async fn handle(&self, delay: Duration) -> Result<u64, AppError> {
+        tokio::time::sleep(delay).await;
+        Ok(self.items.len() as u64)
+    }
+}
+
+#[observed(stream)]
+fn numbers(n: u32) -> impl futures_util::Stream<Item = u32> {
+    futures_util::stream::iter(0..n)
+}
+
+#[observed]
+async fn not_send(n: u32) -> u32 {
+    let local = std::rc::Rc::new(n);
+    tokio::task::yield_now().await;
+    *local + 1
+}
+
+#[test]
+fn every_receiver_and_signature_shape_is_observed() {
+    let mut service = Service::default();
+    assert_eq!(service.by_mut("1"), 1);
+    assert_eq!(service.by_mut(String::from("22")), 2);
+    assert_eq!(service.by_ref().len(), 2);
+    assert_eq!(service.iter("2").count(), 1);
+    assert_eq!(service.parse_all().unwrap().sum::<u32>(), 23);
+    assert_eq!(service.greet("you"), "hello you");
+    assert_eq!(current_thread().block_on(service.later()), 2);
+    assert_eq!(
+        current_thread().block_on(Arc::new(service.clone()).by_arc()),
+        2
+    );
+    assert_eq!(service.clone().by_value().len(), 2);
+    service.by_mut("x");
+    assert!(service.parse_all().is_err());
+    assert_eq!(generic(1, "a"), "1\"a\"");
+    assert_eq!(destructured((1, 2), Wrapper { inner: 3 }), 6);
+    assert_eq!(early(-1), Err("negative".to_owned()));
+    assert_eq!(early(4), Ok(8));
+    assert_eq!(factorial(5), 120);
+    let x = 9u32;
+    // SAFETY: `x` is a live local.
+    assert_eq!(unsafe { read_raw(&x) }, 9);
+    assert_eq!(with_cfg(4), 4);
+
+    for (function, expected) in [
+        ("by_mut", [3, 0, 0, 0]),
+        ("by_ref", [1, 0, 0, 0]),
+        ("iter", [1, 0, 0, 0]),
+        ("parse_all", [1, 1, 0, 0]),
+        ("greet", [1, 0, 0, 0]),
+        ("later", [1, 0, 0, 0]),
+        ("by_arc", [1, 0, 0, 0]),
+        ("by_value", [1, 0, 0, 0]),
+        ("generic", [1, 0, 0, 0]),
+        ("destructured", [1, 0, 0, 0]),
+        ("early", [1, 1, 0, 0]),
+        ("factorial", [5, 0, 0, 0]),
+        ("read_raw", [1, 0, 0, 0]),
+        ("with_cfg", [1, 0, 0, 0]),
+    ] {
+        assert_eq!(outcomes(function), expected, "{function}");
+    }
+}
+
+#[test]
+fn async_trait_methods_time_the_future_not_its_construction() {
+    let service = Service::default();
+    current_thread().block_on(async {
+        let future = service.handle(Duration::from_millis(40));
+        // Time between building the boxed future and awaiting it is not the call's.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(future.await.unwrap(), 0);
+    });
+    let snapshot = site("handle");
+    assert_eq!(snapshot.outcomes, [1, 0, 0, 0]);
+    assert!(
+        (0.035..0.14).contains(&snapshot.sum_seconds),
+        "timed {}s",
+        snapshot.sum_seconds
+    );
+}
+
+#[test]
+fn streams_are_observed_until_they_end_or_are_dropped() {
+    current_thread().block_on(async {
+        assert_eq!(numbers(3).collect::<Vec<_>>().await, [0, 1, 2]);
+        let mut partial = Box::pin(numbers(10));
+        assert_eq!(partial.next().await, Some(0));
+        drop(partial);
+        drop(numbers(5));
+    });
+    assert_eq!(outcomes("numbers"), [1, 0, 0, 1]);
+    assert_eq!(site("numbers").in_flight, 0);
+}
+
+#[test]
+fn not_send_futures_run_on_a_current_thread_runtime() {
+    let local = tokio::task::LocalSet::new();
+    let value = local.block_on(&current_thread(), async {
+        tokio::task::spawn_local(not_send(1)).await.unwrap()
+    });
+    assert_eq!(value, 2);
+    assert_eq!(outcomes("not_send"), [1, 0, 0, 0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exposition
+
+#[test]
+fn the_framework_families_pass_the_validators() {
+    let _ = sync_outcome(0);
+    let _ = sync_outcome(1);
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| sync_outcome(9)));
+    let _ = kinds(1);
+    let registry = Registry::new();
+    registry
+        .register(obs_runtime::observed::framework_families())
+        .unwrap();
+    let text = registry.encode(Format::Text);
+    promtool_check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let om = registry.encode(Format::OpenMetrics);
+    let families = openmetrics_parse(&om).unwrap_or_else(|e| panic!("{e}\n{om}"));
+    let calls = family(&families, "obs_function_calls");
+    let labels = |outcome| {
+        [
+            ("function", "sync_outcome"),
+            ("module", module_path!()),
+            ("outcome", outcome),
+        ]
+    };
+    assert!(
+        calls
+            .value("obs_function_calls_total", &labels("ok"))
+            .unwrap()
+            >= 1.0
+    );
+    assert!(
+        calls
+            .value("obs_function_calls_total", &labels("panic"))
+            .unwrap()
+            >= 1.0
+    );
+    let duration = family(&families, "obs_function_duration_seconds");
+    assert_eq!(duration.unit, "seconds");
+    let in_flight = family(&families, "obs_function_in_flight");
+    assert_eq!(
+        in_flight.value(
+            "obs_function_in_flight",
+            &[("function", "sync_outcome"), ("module", module_path!())]
+        ),
+        Some(0.0)
+    );
+    let errors = family(&families, "obs_function_errors");
+    assert!(
+        errors
+            .value(
+                "obs_function_errors_total",
+                &[("function", "kinds"), ("kind", "rate_limited")]
+            )
+            .unwrap()
+            >= 1.0
+    );
+}
