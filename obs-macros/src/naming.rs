@@ -37,6 +37,16 @@ pub fn pascal_case(ident: &str) -> String {
         .collect()
 }
 
+/// The positions `(first, second)` of the first value that occurs twice.
+pub fn find_duplicate<T: PartialEq>(values: &[T]) -> Option<(usize, usize)> {
+    values.iter().enumerate().find_map(|(j, v)| {
+        values[..j]
+            .iter()
+            .position(|earlier| earlier == v)
+            .map(|i| (i, j))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,14 +66,10 @@ mod tests {
         assert_eq!(pascal_case("LLM_GATEWAY"), "LlmGateway");
         assert_eq!(pascal_case("requests_total"), "RequestsTotal");
     }
-}
 
-/// The positions `(first, second)` of the first value that occurs twice.
-pub fn find_duplicate<T: PartialEq>(values: &[T]) -> Option<(usize, usize)> {
-    values.iter().enumerate().find_map(|(j, v)| {
-        values[..j]
-            .iter()
-            .position(|earlier| earlier == v)
-            .map(|i| (i, j))
-    })
+    #[test]
+    fn duplicates() {
+        assert_eq!(find_duplicate(&["a", "b", "a"]), Some((0, 2)));
+        assert_eq!(find_duplicate(&["a", "b"]), None);
+    }
 }

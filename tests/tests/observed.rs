@@ -107,8 +107,7 @@ fn spans_of(f: impl FnOnce()) -> Vec<SeenSpan> {
     let collect = Collect::default();
     let subscriber = tracing_subscriber::registry().with(collect.clone());
     tracing::subscriber::with_default(subscriber, f);
-    let spans = collect.0.lock().unwrap().clone();
-    spans
+    collect.0.lock().unwrap().clone()
 }
 
 fn span_named<'a>(spans: &'a [SeenSpan], suffix: &str) -> &'a SeenSpan {
