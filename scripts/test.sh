@@ -10,4 +10,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The prometheus interop also builds against prometheus' plain (non-protobuf) data model.
 cargo check -p obs-runtime --features prometheus --locked
-cargo test --workspace --locked
+log=target/test-output.log
+mkdir -p target
+cargo test --workspace --locked 2>&1 | tee "$log"
+
+# One closing line over every test binary (cargo's own last line is often an empty doc-test run).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
