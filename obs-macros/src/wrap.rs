@@ -25,11 +25,23 @@ impl Parse for Function {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis = input.parse()?;
+        if !starts_fn(input) {
+            let found = match input.cursor().token_tree() {
+                Some((proc_macro2::TokenTree::Ident(word), _)) => format!(", not to a `{word}`"),
+                _ => String::new(),
+            };
+            return Err(input.error(format!(
+                "this attribute applies to functions and methods with a body{found}; put it on \
+                 each `fn` to instrument"
+            )));
+        }
         let sig: Signature = input.parse()?;
         if input.peek(syn::Token![;]) {
-            return Err(input.error(
-                "this function has no body to observe (a trait method without a default, or an \
-                 `extern` block item); annotate the implementations instead",
+            return Err(syn::Error::new_spanned(
+                &sig,
+                "this function has no body to instrument: for a required trait method, annotate \
+                 each implementation; for an `extern` block item, annotate the Rust function \
+                 that calls it",
             ));
         }
         let body: Group = input.parse()?;
@@ -49,6 +61,22 @@ impl Parse for Function {
             body,
         })
     }
+}
+
+/// Whether the input starts with a function signature: `fn`, after any of `const`, `async`,
+/// `unsafe`, `safe` and `extern "abi"`. A signature that then fails to parse gets syn's error.
+fn starts_fn(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let _ = fork.parse::<Option<syn::Token![const]>>();
+    let _ = fork.parse::<Option<syn::Token![async]>>();
+    let _ = fork.parse::<Option<syn::Token![unsafe]>>();
+    if fork.peek(syn::Ident) && fork.cursor().ident().is_some_and(|(i, _)| i == "safe") {
+        let _ = fork.parse::<proc_macro2::Ident>();
+    }
+    if fork.peek(syn::Token![extern]) {
+        let _ = fork.parse::<syn::Abi>();
+    }
+    fork.peek(syn::Token![fn])
 }
 
 /// What a function's body produces, and so how it is wrapped.
