@@ -35,6 +35,9 @@ pub const KNOWN: &[&str] = &[
     "stream",
     "error_kind",
     "crate",
+    "duration",
+    "calls",
+    "labels",
 ];
 
 /// How a value is formatted into a span or event field.

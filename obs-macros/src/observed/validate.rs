@@ -14,10 +14,14 @@ pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
     };
 
     for key in &args.unknown {
+        let hint = match closest_known(&key.to_string()) {
+            Some(known) => format!("did you mean `{known}`? The arguments are: "),
+            None => "expected one of: ".to_owned(),
+        };
         err(
             key.span(),
             format!(
-                "unknown argument `{key}` of #[observed]; expected one of: {}",
+                "unknown argument `{key}` of #[observed]; {hint}{}",
                 KNOWN.join(", ")
             ),
         );
@@ -98,11 +102,18 @@ pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
     if let Some(key) = &args.stream {
         let returns_stream =
             matches!(&func.sig.output, syn::ReturnType::Type(_, ty) if is_impl_stream(ty));
-        if func.shape() != Shape::Sync || !returns_stream {
+        if func.shape() == Shape::Async {
             err(
                 key.span(),
-                "`stream` observes the stream a function returns: it needs a (non-async) function \
-                 returning `impl Stream<Item = ...>`"
+                "`stream` is for a (non-async) function returning `impl Stream<Item = ...>`; an \
+                 `async fn` is observed as a future without it: remove `stream`"
+                    .into(),
+            );
+        } else if !returns_stream {
+            err(
+                key.span(),
+                "`stream` observes the stream a function returns, so the return type must be \
+                 written `impl Stream<Item = ...>`; remove `stream`, or return `impl Stream`"
                     .into(),
             );
         }
@@ -140,5 +151,51 @@ pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
             errors.for_each(|e| first.combine(e));
             Err(first)
         }
+    }
+}
+
+/// The known argument closest to a misspelt one (at most two edits away), for "did you mean".
+fn closest_known(unknown: &str) -> Option<&'static str> {
+    KNOWN
+        .iter()
+        .map(|known| (edit_distance(unknown, known), *known))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance between two short ASCII-ish strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest_known, edit_distance};
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("record", "record"), 0);
+        assert_eq!(edit_distance("records", "record"), 1);
+        assert_eq!(edit_distance("levle", "level"), 2);
+        assert_eq!(edit_distance("", "ret"), 3);
+    }
+
+    #[test]
+    fn misspellings_suggest_the_argument() {
+        assert_eq!(closest_known("records"), Some("record"));
+        assert_eq!(closest_known("error_kinds"), Some("error_kind"));
+        assert_eq!(closest_known("label"), Some("labels"));
+        assert_eq!(closest_known("sample_rate"), None);
     }
 }
