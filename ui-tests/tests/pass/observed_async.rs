@@ -1,10 +1,11 @@
-//! `#[observed]` on `async fn` (free, method, generic, with `?` and early `return`) and on sync
-//! functions returning `impl Future`; the observed futures stay `Send` when the body's is, so they
-//! can be spawned on a multi-threaded runtime.
+//! `#[observed]` on `async fn` (free, method, `self: Arc<Self>`, generic, recursive, with `?` and
+//! early `return`) and on sync functions returning `impl Future`; the observed futures stay `Send`
+//! when the body's is, so they can be spawned on a multi-threaded runtime.
 
 #![deny(warnings)]
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use obs_runtime::observed;
@@ -52,6 +53,15 @@ where
 }
 
 #[observed]
+async fn countdown(n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    // Async recursion goes through a box, as without the attribute.
+    Box::pin(countdown(n - 1)).await + 1
+}
+
+#[observed]
 fn later(x: u32) -> impl Future<Output = u32> {
     async move { x + 1 }
 }
@@ -92,6 +102,12 @@ impl Client {
     async fn count(&self) -> usize {
         self.sent.len()
     }
+
+    #[observed]
+    async fn shared(self: Arc<Self>) -> usize {
+        tokio::task::yield_now().await;
+        self.sent.len()
+    }
 }
 
 fn main() {
@@ -117,6 +133,10 @@ fn main() {
         assert_eq!(client.send("a").await, 1);
         assert_eq!(assert_send(client.send("b")).await, 2);
         assert_eq!(client.count().await, 2);
+        let client = Arc::new(client);
+        let task = tokio::spawn(assert_send(Arc::clone(&client).shared()));
+        assert_eq!(task.await.unwrap(), 2);
+        assert_eq!(countdown(3).await, 3);
 
         // A future created and dropped without being polled is not a call; one dropped while
         // pending is a cancelled call.
@@ -135,6 +155,8 @@ fn main() {
         ("later_result", [1, 1, 0, 0]),
         ("send", [2, 0, 0, 0]),
         ("count", [1, 0, 0, 0]),
+        ("shared", [1, 0, 0, 0]),
+        ("countdown", [4, 0, 0, 0]),
     ] {
         assert_eq!(outcomes(function), expected, "{function}");
     }
