@@ -3,7 +3,7 @@
 //! generic runtime code, not inlined per function).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::parse::{Args, FieldFormat};
 use crate::wrap::{Function, Shape};
@@ -74,27 +74,37 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
         return quote!(#p::NoHook);
     }
     let exprs = args.labels.iter().flat_map(|(_, e)| e).collect::<Vec<_>>();
-    let names: Vec<_> = (0..exprs.len())
-        .map(|i| quote::format_ident!("__obs_l{}", i))
+    // Each value's binding carries its expression's span, so a wrong label type is reported at
+    // the value in `labels(...)`.
+    let names: Vec<_> = exprs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| quote::format_ident!("__obs_l{}", i, span = syn::spanned::Spanned::span(e)))
         .collect();
-    let values = match names.as_slice() {
-        [] => quote!(()),
-        [one] => quote!(#one),
-        many => quote!((#(#many),*)),
-    };
-    let with_outcome = quote!((#(#names,)* __obs_outcome));
-    let with_outcome = if names.is_empty() {
-        quote!(__obs_outcome)
-    } else {
-        with_outcome
-    };
-    let duration = args.duration.as_ref().map(|(_, family)| {
-        quote!((#family).with(#values).observe_duration(::core::time::Duration::from_nanos(__obs_nanos));)
+    // The tuple of values (a wrong label count) is reported at `labels`, or without labels at
+    // `duration` / `calls`.
+    let labels_key = args.labels.as_ref().map(|(key, _)| key.span());
+    let tuple = |key: &proc_macro2::Ident, items: TokenStream| quote_spanned!(labels_key.unwrap_or(key.span())=> (#items));
+    let duration = args.duration.as_ref().map(|(key, family)| {
+        let values = match names.as_slice() {
+            [one] => quote!(#one),
+            many => tuple(key, quote!(#(#many),*)),
+        };
+        let span = syn::spanned::Spanned::span(family);
+        let with = quote_spanned!(span=> (#family).with(#values));
+        quote!(#with.observe_duration(::core::time::Duration::from_nanos(__obs_nanos));)
     });
-    let calls = args
-        .calls
-        .as_ref()
-        .map(|(_, family)| quote!((#family).with(#with_outcome).inc();));
+    let calls = args.calls.as_ref().map(|(key, family)| {
+        let outcome = quote_spanned!(key.span()=> __obs_outcome);
+        let with_outcome = if names.is_empty() {
+            outcome
+        } else {
+            tuple(key, quote!(#(#names,)* #outcome))
+        };
+        let span = syn::spanned::Spanned::span(family);
+        let with = quote_spanned!(span=> (#family).with(#with_outcome));
+        quote!(#with.inc();)
+    });
     quote! {{
         let (#(#names,)*) = (#(#exprs,)*);
         move |__obs_outcome: #p::Outcome, __obs_nanos: u64| {
@@ -156,9 +166,11 @@ fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
     let record_error = args
         .span_enabled()
         .then(|| quote!((&&#p::ErrorProbe(__obs_r)).obs_record(_obs_span);));
-    let error_kind = args.error_kind.as_ref().map(|_| {
+    let error_kind = args.error_kind.as_ref().map(|key| {
+        // Spanned at `error_kind`, so a missing `ErrorKind` impl is reported there.
+        let kind_of = quote_spanned!(key.span()=> #p::error_kind_of(__obs_r));
         quote! {
-            if let ::core::option::Option::Some((index, names)) = #p::error_kind_of(__obs_r) {
+            if let ::core::option::Option::Some((index, names)) = #kind_of {
                 _obs_call.error_kind(index, names);
             }
         }
@@ -167,24 +179,50 @@ fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
         Some((_, t)) => quote!(#t),
         None => quote!(::core::module_path!()),
     };
-    let err_event = args.err.as_ref().map(|(_, format)| {
+    let err_event = args.err.as_ref().map(|(key, format)| {
         let value = match format {
             FieldFormat::Display => quote!(%error),
             FieldFormat::Debug => quote!(?error),
         };
+        // Spanned at `err`, so a return type that is not a `Result` is reported there.
+        let err_pattern = quote_spanned!(key.span()=> ::core::result::Result::Err(error));
         quote! {
-            if let ::core::result::Result::Err(error) = __obs_r {
+            if let #err_pattern = __obs_r {
                 #p::tracing::event!(target: #target, #p::tracing::Level::ERROR, error = #value);
             }
         }
     });
-    let ret_event = args.ret.as_ref().map(|(_, format)| {
+    let ret_event = args.ret.as_ref().map(|(key, format)| {
         let level = level(args, p);
-        let value = match format {
-            FieldFormat::Display => quote!(%__obs_r),
-            FieldFormat::Debug => quote!(?__obs_r),
+        // The format is checked once, at `ret`: a return type without it is one error there.
+        let (as_dyn, value) = match format {
+            FieldFormat::Display => (
+                quote_spanned!(key.span()=> let __obs_ret: &dyn ::core::fmt::Display = __obs_value;),
+                quote!(%__obs_ret),
+            ),
+            FieldFormat::Debug => (
+                quote_spanned!(key.span()=> let __obs_ret: &dyn ::core::fmt::Debug = __obs_value;),
+                quote!(?__obs_ret),
+            ),
         };
-        quote!(#p::tracing::event!(target: #target, #level, return = #value);)
+        let event = quote! {
+            #as_dyn
+            #p::tracing::event!(target: #target, #level, return = #value);
+        };
+        // With `err` too, `ret` records the `Ok` value and `err` the error, as in
+        // `#[tracing::instrument]`.
+        if args.err.is_some() {
+            quote! {
+                if let ::core::result::Result::Ok(__obs_value) = __obs_r {
+                    #event
+                }
+            }
+        } else {
+            quote! {
+                let __obs_value = __obs_r;
+                #event
+            }
+        }
     });
     quote! {
         |__obs_r, _obs_span, _obs_call| {

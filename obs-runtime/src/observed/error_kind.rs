@@ -3,6 +3,11 @@
 /// An error type whose values fall into a fixed set of kinds, for the `error_kind` option of
 /// `#[observed]`. `#[derive(ErrorKind)]` implements it for enums: one kind per variant, named in
 /// snake_case.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `ErrorKind`, which `#[observed(error_kind)]` needs to count errors by kind",
+    label = "needs `{Self}: ErrorKind`",
+    note = "for an enum, add `#[derive(obs_runtime::ErrorKind)]` (one kind per variant); for another type, implement `obs_runtime::ErrorKind` by hand, or remove `error_kind`"
+)]
 pub trait ErrorKind {
     /// Every kind, in index order.
     const KINDS: &'static [&'static str];
