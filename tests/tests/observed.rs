@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use obs_runtime::observed::{CallSite, CallSiteSnapshot};
-use obs_runtime::{ErrorKind, Format, LabelValue, Outcome, Registry, metrics, observed};
+use obs_runtime::{Bounded, ErrorKind, Format, LabelValue, Outcome, Registry, metrics, observed};
 use obs_tests::{family, openmetrics_parse, promtool_check};
 use tracing::span;
 use tracing_subscriber::layer::{Context, SubscriberExt};
@@ -401,7 +401,17 @@ metrics! {
         upstream_duration_seconds: Histogram { upstream: Upstream },
         /// Upstream calls by outcome.
         upstream_calls_total: Counter { upstream: Upstream, outcome: Outcome },
+        /// Calls by route and outcome.
+        routed_total: Counter { route: Bounded<8>, outcome: Outcome },
     }
+}
+
+/// The body consumes the `String` a label value was borrowed from: the series are resolved when
+/// the call starts, so that borrow has ended.
+#[observed(calls = MINE.routed_total, labels(route.as_str()))]
+fn consume(route: String) -> usize {
+    let owned: String = route;
+    owned.len()
 }
 
 #[observed(
@@ -434,6 +444,8 @@ fn calls_are_recorded_into_the_users_families() {
         assert!(hung.await.is_err());
     });
     only_user_family();
+    assert_eq!(consume("/v1/chat".to_owned()), 8);
+    assert_eq!(MINE.routed_total.with(("/v1/chat", Outcome::Ok)).get(), 1);
     let calls = |u, o| MINE.upstream_calls_total.with((u, o)).get();
     assert_eq!(calls(Upstream::Primary, Outcome::Ok), 1);
     assert_eq!(calls(Upstream::Primary, Outcome::Error), 1);

@@ -85,28 +85,46 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
     // `duration` / `calls`.
     let labels_key = args.labels.as_ref().map(|(key, _)| key.span());
     let tuple = |key: &proc_macro2::Ident, items: TokenStream| quote_spanned!(labels_key.unwrap_or(key.span())=> (#items));
-    let duration = args.duration.as_ref().map(|(key, family)| {
-        let values = match names.as_slice() {
-            [one] => quote!(#one),
-            many => tuple(key, quote!(#(#many),*)),
-        };
-        let span = syn::spanned::Spanned::span(family);
-        let with = quote_spanned!(span=> (#family).with(#values));
-        quote!(#with.observe_duration(::core::time::Duration::from_nanos(__obs_nanos));)
-    });
-    let calls = args.calls.as_ref().map(|(key, family)| {
-        let outcome = quote_spanned!(key.span()=> __obs_outcome);
-        let with_outcome = if names.is_empty() {
-            outcome
-        } else {
-            tuple(key, quote!(#(#names,)* #outcome))
-        };
-        let span = syn::spanned::Spanned::span(family);
-        let with = quote_spanned!(span=> (#family).with(#with_outcome));
-        quote!(#with.inc();)
-    });
+    // The series are resolved when the call starts, so the hook holds only handles into the
+    // families, not the label values: `labels(name.as_str())` does not keep `name` borrowed
+    // while the body runs.
+    let (duration_series, duration) = match &args.duration {
+        Some((key, family)) => {
+            let values = match names.as_slice() {
+                [one] => quote!(#one),
+                many => tuple(key, quote!(#(#many),*)),
+            };
+            let span = syn::spanned::Spanned::span(family);
+            (
+                quote_spanned!(span=> let __obs_duration = (#family).with(#values);),
+                quote!(__obs_duration.observe_duration(::core::time::Duration::from_nanos(__obs_nanos));),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
+    let (calls_series, calls) = match &args.calls {
+        Some((key, family)) => {
+            let span = syn::spanned::Spanned::span(family);
+            let each = [quote!(Ok), quote!(Error), quote!(Panic), quote!(Cancelled)].map(|o| {
+                let outcome = quote_spanned!(key.span()=> #p::Outcome::#o);
+                let values = if names.is_empty() {
+                    outcome
+                } else {
+                    tuple(key, quote!(#(#names,)* #outcome))
+                };
+                quote_spanned!(span=> (#family).with(#values))
+            });
+            (
+                quote!(let __obs_calls = [#(#each),*];),
+                quote!(__obs_calls[#p::LabelValue::index(__obs_outcome)].inc();),
+            )
+        }
+        None => (quote!(), quote!()),
+    };
     quote! {{
         let (#(#names,)*) = (#(#exprs,)*);
+        #duration_series
+        #calls_series
         move |__obs_outcome: #p::Outcome, __obs_nanos: u64| {
             let _ = (__obs_outcome, __obs_nanos);
             #duration
