@@ -30,7 +30,7 @@ fi
 
 started=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-command_line="cargo bench -p obs-runtime --bench compare -- ${criterion_args[*]} ${filter[*]:-}"
+command_line="cargo bench -p obs-runtime --bench compare -- ${criterion_args[*]}${BENCH_FILTER:+ $BENCH_FILTER}"
 echo "+ $command_line" >&2
 cargo bench -p obs-runtime --bench compare -- "${criterion_args[@]}" "${filter[@]}"
 echo "+ cargo bench -p obs-runtime --bench memory" >&2
