@@ -50,7 +50,7 @@ pub use observed::{ErrorKind, Outcome};
 pub mod __private {
     pub use crate::metrics::{
         Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
-        LabelValues, NoLabels, leak_and_register, series_product,
+        LabelValues, NoLabels, series_product,
     };
 
     pub use crate::observed::{

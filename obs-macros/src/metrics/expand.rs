@@ -91,7 +91,7 @@ fn expand_group(group: &Group) -> TokenStream {
 
         #(#docs)*
         #vis static #static_ident: #private::Group<#struct_ident> =
-            #private::Group::new(|| #private::leak_and_register(#struct_ident::__obs_new()));
+            #private::Group::new(#struct_ident::__obs_new, || &#static_ident);
     }
 }
 

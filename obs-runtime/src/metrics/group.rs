@@ -2,33 +2,65 @@
 
 use std::ops::Deref;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::family::FamilyView;
 use super::registry::{Collector, Registry, RegistryError};
 
 /// A lazily created group of families, joined to [`Registry::global`] when first used.
 ///
-/// Dereferences to the generated struct whose fields are the families.
+/// Dereferences to the generated struct whose fields are the families. The struct lives inside
+/// the `static` itself, so recording follows no pointer to reach a family.
 pub struct Group<T: 'static> {
-    cell: LazyLock<&'static T>,
+    cell: LazyLock<T>,
+    registered: AtomicBool,
+    this: fn() -> &'static Group<T>,
 }
 
 impl<T: Collector + 'static> Group<T> {
-    /// A group built by `init` on first use. Used by `metrics!`.
-    pub const fn new(init: fn() -> &'static T) -> Self {
+    /// A group built by `init` on first use; `this` returns the `static` holding it (so the
+    /// registry can keep a `'static` reference). Used by `metrics!`.
+    pub const fn new(init: fn() -> T, this: fn() -> &'static Group<T>) -> Self {
         Self {
             cell: LazyLock::new(init),
+            registered: AtomicBool::new(false),
+            this,
         }
     }
 
-    /// The group's families, created now if they were not yet.
-    pub fn get(&self) -> &'static T {
-        let group: &&'static T = LazyLock::force(&self.cell);
+    /// The group's families, created (and joined to the global registry) now if they were not
+    /// yet.
+    #[inline(always)]
+    pub fn get(&self) -> &T {
+        let group = LazyLock::force(&self.cell);
+        if !self.registered.load(Ordering::Relaxed) {
+            self.join_global();
+        }
         group
     }
 
     /// Adds the group to `registry` as well (it is always in [`Registry::global`]).
     pub fn register_into(&self, registry: &Registry) -> Result<(), RegistryError> {
-        registry.register(self.get())
+        self.get();
+        registry.register((self.this)())
+    }
+
+    /// Joins the global registry, once. A name clash with an already registered family is
+    /// reported on standard error and the group is left out of the global registry; it still
+    /// records, and can be added to another registry.
+    #[cold]
+    fn join_global(&self) {
+        if !self.registered.swap(true, Ordering::AcqRel)
+            && let Err(e) = Registry::global().register((self.this)())
+        {
+            eprintln!("obs: metric group not added to the global registry: {e}");
+        }
+    }
+}
+
+impl<T: Collector + 'static> Collector for Group<T> {
+    fn visit_families<'a>(&'a self, f: &mut dyn FnMut(&'a dyn FamilyView)) {
+        LazyLock::force(&self.cell).visit_families(f);
     }
 }
 
@@ -44,16 +76,4 @@ impl<T: 'static> std::fmt::Debug for Group<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Group")
     }
-}
-
-/// Leaks `group` (it lives as long as its `static`) and joins it to the global registry.
-///
-/// A name clash with an already registered family is reported on standard error and the group is
-/// left out of the global registry; it still records, and can be added to another registry.
-pub fn leak_and_register<T: Collector + 'static>(group: T) -> &'static T {
-    let group: &'static T = Box::leak(Box::new(group));
-    if let Err(e) = Registry::global().register(group) {
-        eprintln!("obs: metric group not added to the global registry: {e}");
-    }
-    group
 }

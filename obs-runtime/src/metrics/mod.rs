@@ -9,7 +9,7 @@ mod registry;
 mod scalar;
 
 pub use family::{FamilyDesc, FamilyView, MetricType, Sample};
-pub use group::{Group, leak_and_register};
+pub use group::Group;
 pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,
 };

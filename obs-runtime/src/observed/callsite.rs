@@ -296,7 +296,7 @@ impl<H: CallHook> Call<H> {
             hook.on_end(outcome, nanos);
         }
         let Some(site) = self.site else { return };
-        let bucket = BOUNDS_NANOS.partition_point(|&b| b < nanos);
+        let bucket = BOUNDS_NANOS.iter().filter(|&&b| b < nanos).count();
         site.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         site.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
         let counter = match outcome {
