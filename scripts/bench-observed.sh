@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Runs the per-call overhead benchmark of `#[observed]` against `#[autometrics]`,
+# `#[tracing::instrument]` and `#[fastrace::trace]`, all in one run (issue 3), and writes a
+# Markdown report with ns/op, the overhead over the plain function, ratios against obs and the
+# issue-3 targets (MET / MISSED) to "$CARGO_TARGET_DIR/bench-observed-report.md" (or
+# target/bench-observed-report.md), then prints it.
+#
+#   scripts/bench-observed.sh                       # criterion with --warm-up-time 1 --measurement-time 3
+#   scripts/bench-observed.sh --measurement-time 5  # any arguments replace those criterion options
+#
+# The figures are reported, never asserted: nothing here fails on a slow run. The benchmark is
+# obs-runtime/benches/observed.rs; BENCHMARKS.md explains the set-up and the results. No filter
+# option: the "no subscriber" groups must run before any `tracing` dispatcher exists, so the
+# whole binary runs every time (about 2 minutes).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+target=${CARGO_TARGET_DIR:-$root/target}
+report=$target/bench-observed-report.md
+
+criterion_args=(--warm-up-time 1 --measurement-time 3)
+if [ $# -gt 0 ]; then
+  criterion_args=("$@")
+fi
+
+started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+command_line="cargo bench -p obs-runtime --bench observed -- ${criterion_args[*]}"
+echo "+ $command_line" >&2
+cargo bench -p obs-runtime --bench observed -- "${criterion_args[@]}"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+export BENCH_ROOT=$target/criterion BENCH_STARTED=$started
+export BENCH_COMMAND="$command_line" BENCH_LOAD="$load_before (before) / $load_after (after)"
+export BENCH_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+export BENCH_NPROC=$(nproc)
+export BENCH_MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+export BENCH_RUSTC=$(rustc --version)
+export BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+export BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+python3 - >"$report" <<'PY'
+import json, os
+
+root = os.environ["BENCH_ROOT"]
+started = int(os.environ["BENCH_STARTED"])
+
+
+def ns(group, bench):
+    """Median ns/iteration of this run's samples, or None when the benchmark did not run."""
+    path = os.path.join(root, group, bench, "new", "estimates.json")
+    if not os.path.exists(path) or os.path.getmtime(path) < started:
+        return None
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"]
+
+
+def fmt(v):
+    return "not run" if v is None else f"{v:.2f} ns"
+
+
+def sub(a, b):
+    return None if a is None or b is None else a - b
+
+
+def fo(v):
+    return "–" if v is None else f"{v:+.2f} ns"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def fr(r):
+    return "–" if r is None else f"{r:.1f}x"
+
+
+def verdict(ok):
+    return "n/a (not run)" if ok is None else ("**MET**" if ok else "**MISSED**")
+
+
+print(f"# `#[observed]` per-call overhead, run {os.environ['BENCH_DATE']}")
+print()
+print(f"- Machine: {os.environ['BENCH_NPROC']} cores, {os.environ['BENCH_CPU']}, {os.environ['BENCH_MEM']} "
+      "(a shared VM)")
+print(f"- Load average: {os.environ['BENCH_LOAD']}")
+print(f"- {os.environ['BENCH_RUSTC']}; commit {os.environ['BENCH_COMMIT']}")
+print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
+print("- Figures: criterion's median time per call; overhead = variant minus the plain function "
+      "(same shape, same run); \"peer / obs\" = the peer's overhead over obs' overhead in the same "
+      "condition (above 1: obs adds less).")
+print()
+
+targets = []
+for shape in ("sync", "async"):
+    g = f"observed_{shape}"
+    plain = ns(g, "plain")
+    rows = [
+        # (label, condition, group, bench, obs reference (group, bench) for the ratio)
+        ("plain function", "–", g, "plain", None),
+        ("obs `#[observed(span = false)]` (metrics only)", "no subscriber", g, "obs_metrics", None),
+        ("obs `#[observed]` (span + metrics)", "no subscriber", g, "obs", None),
+        ("`#[autometrics]` (prometheus 0.14 backend)", "no subscriber", g, "autometrics", (g, "obs_metrics")),
+        ("`#[tracing::instrument]`", "no subscriber", g, "tracing", (g, "obs")),
+        ("`#[fastrace::trace]`, no root span", "no subscriber", g, "fastrace", (g, "obs")),
+        ("obs `#[observed]`", "`registry()`", f"{g}_registry", "obs", None),
+        ("`#[tracing::instrument]`", "`registry()`", f"{g}_registry", "tracing", (f"{g}_registry", "obs")),
+        ("obs `#[observed]`", "`registry()` + `fmt` to sink", f"{g}_fmt", "obs", None),
+        ("obs `#[observed(record(a, b))]`", "`registry()` + `fmt` to sink", f"{g}_fmt", "obs_record_args", None),
+        ("`#[tracing::instrument]` (records `a`, `b`)", "`registry()` + `fmt` to sink", f"{g}_fmt", "tracing",
+         (f"{g}_fmt", "obs_record_args")),
+    ]
+    print(f"## {shape.capitalize()} function: `{'async ' if shape == 'async' else ''}fn add(a: u64, b: u64) -> u64`")
+    print()
+    print("| variant | subscriber | benchmark | ns/call | overhead | peer / obs |")
+    print("|---|---|---|---:|---:|---:|")
+    for label, cond, group, bench, ref in rows:
+        v = ns(group, bench)
+        over = sub(v, plain) if bench != "plain" else None
+        r = ratio(over, sub(ns(*ref), plain)) if ref else None
+        print(f"| {label} | {cond} | `{group}/{bench}` | {fmt(v)} | {fo(over)} | {fr(r)} |")
+    print()
+
+    metrics_over = sub(ns(g, "obs_metrics"), plain)
+    span_over = sub(ns(g, "obs"), plain)
+    auto_over = sub(ns(g, "autometrics"), plain)
+    reg_obs = ns(f"{g}_registry", "obs")
+    reg_tracing = ns(f"{g}_registry", "tracing")
+    fmt_obs = ns(f"{g}_fmt", "obs")
+    fmt_tracing = ns(f"{g}_fmt", "tracing")
+
+    def target(name, ok, detail):
+        targets.append((f"{shape}: {name}", ok, detail))
+        print(f"- Target ({shape}): {name} — {verdict(ok)} ({detail})")
+
+    target("obs metrics-only adds at most 25 ns",
+           None if metrics_over is None else metrics_over <= 25, f"{fo(metrics_over)}")
+    r = ratio(auto_over, metrics_over)
+    target("obs metrics-only at least 30x cheaper than `#[autometrics]`",
+           None if r is None else r >= 30,
+           f"autometrics {fo(auto_over)} / obs {fo(metrics_over)} = {fr(r)}")
+    d = sub(span_over, metrics_over)
+    target("obs span + metrics, no subscriber, within 5 ns of metrics-only",
+           None if d is None else d <= 5, f"{fo(span_over)} vs {fo(metrics_over)}: {fo(d)}")
+    bound = None if reg_tracing is None or metrics_over is None else reg_tracing + metrics_over
+    target("with `registry()`, obs no slower than `#[tracing::instrument]` + obs metrics-only",
+           None if bound is None or reg_obs is None else reg_obs <= bound,
+           f"obs {fmt(reg_obs)} vs tracing {fmt(reg_tracing)} + {fo(metrics_over)} = {fmt(bound)}")
+    bound = None if fmt_tracing is None or metrics_over is None else fmt_tracing + metrics_over
+    print(f"- (No target) with `registry()` + `fmt`: obs {fmt(fmt_obs)} vs tracing {fmt(fmt_tracing)} + "
+          f"obs metrics-only {fo(metrics_over)} = {fmt(bound)}")
+    print()
+
+print("## Targets")
+print()
+print("| target | result | detail |")
+print("|---|---|---|")
+for name, ok, detail in targets:
+    print(f"| {name} | {verdict(ok)} | {detail} |")
+PY
+
+cat "$report"
+echo "report: $report" >&2
