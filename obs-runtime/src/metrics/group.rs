@@ -1,7 +1,7 @@
 //! The `static` that `metrics!` declares for a group of families.
 
 use std::ops::Deref;
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::family::FamilyView;
@@ -12,7 +12,8 @@ use super::registry::{Collector, Registry, RegistryError};
 /// Dereferences to the generated struct whose fields are the families. The struct lives inside
 /// the `static` itself, so recording follows no pointer to reach a family.
 pub struct Group<T: 'static> {
-    cell: LazyLock<T>,
+    cell: OnceLock<T>,
+    init: fn() -> T,
     registered: AtomicBool,
     this: fn() -> &'static Group<T>,
 }
@@ -22,7 +23,8 @@ impl<T: Collector + 'static> Group<T> {
     /// registry can keep a `'static` reference). Used by `metrics!`.
     pub const fn new(init: fn() -> T, this: fn() -> &'static Group<T>) -> Self {
         Self {
-            cell: LazyLock::new(init),
+            cell: OnceLock::new(),
+            init,
             registered: AtomicBool::new(false),
             this,
         }
@@ -32,10 +34,22 @@ impl<T: Collector + 'static> Group<T> {
     /// yet.
     #[inline(always)]
     pub fn get(&self) -> &T {
-        let group = LazyLock::force(&self.cell);
-        if !self.registered.load(Ordering::Relaxed) {
-            self.join_global();
+        // One load and a branch; everything else is out of line, so the recording path needs no
+        // spilled registers.
+        match self.cell.get() {
+            Some(group) => group,
+            None => self.create(),
         }
+    }
+
+    /// Creates the families and joins the global registry. A thread that finds the families
+    /// created while another is still registering them records at once: nothing is lost, the
+    /// group only joins the exposition a moment later.
+    #[cold]
+    #[inline(never)]
+    fn create(&self) -> &T {
+        let group = self.cell.get_or_init(self.init);
+        self.join_global();
         group
     }
 
@@ -60,7 +74,7 @@ impl<T: Collector + 'static> Group<T> {
 
 impl<T: Collector + 'static> Collector for Group<T> {
     fn visit_families<'a>(&'a self, f: &mut dyn FnMut(&'a dyn FamilyView)) {
-        LazyLock::force(&self.cell).visit_families(f);
+        self.get().visit_families(f);
     }
 }
 
