@@ -23,9 +23,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 /// The counters of the `#[observed]` function `function` of this file.
 fn site(function: &str) -> CallSiteSnapshot {
-    CallSite::all()
-        .into_iter()
-        .find(|s| s.function == function && s.module == module_path!())
+    CallSite::find(module_path!(), function)
         .unwrap_or_else(|| panic!("`{function}` has not been called"))
         .snapshot()
 }

@@ -106,6 +106,16 @@ impl CallSite {
         SITES.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The call site of `function` defined in `module` (its `module_path!()`), once it has been
+    /// called.
+    pub fn find(module: &str, function: &str) -> Option<&'static CallSite> {
+        let sites = SITES.lock().unwrap_or_else(|p| p.into_inner());
+        sites
+            .iter()
+            .copied()
+            .find(|s| s.module == module && s.function == function)
+    }
+
     #[cold]
     fn register(&'static self) {
         let mut sites = SITES.lock().unwrap_or_else(|p| p.into_inner());

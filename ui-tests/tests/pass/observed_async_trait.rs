@@ -12,9 +12,7 @@ use obs_runtime::observed::CallSite;
 
 /// `[ok, error, panic, cancelled]` of the observed function `function` of this crate.
 fn outcomes(function: &str) -> [u64; 4] {
-    CallSite::all()
-        .into_iter()
-        .find(|s| s.function == function && s.module == module_path!())
+    CallSite::find(module_path!(), function)
         .unwrap_or_else(|| panic!("`{function}` was not called"))
         .snapshot()
         .outcomes

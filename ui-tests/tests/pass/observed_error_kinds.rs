@@ -37,9 +37,7 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 /// The call site of the observed function `function` of this crate.
 fn site(function: &str) -> &'static CallSite {
-    CallSite::all()
-        .into_iter()
-        .find(|s| s.function == function && s.module == module_path!())
+    CallSite::find(module_path!(), function)
         .unwrap_or_else(|| panic!("`{function}` was not called"))
 }
 

@@ -17,9 +17,7 @@ use tracing::{Event, Metadata, Subscriber};
 /// `[ok, error, panic, cancelled]` of the observed function `function` of this crate, or `None`
 /// if it has no call site.
 fn outcomes(function: &str) -> Option<[u64; 4]> {
-    CallSite::all()
-        .into_iter()
-        .find(|s| s.function == function && s.module == module_path!())
+    CallSite::find(module_path!(), function)
         .map(|s| s.snapshot().outcomes)
 }
 
