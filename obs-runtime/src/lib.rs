@@ -34,8 +34,12 @@ pub mod expose;
 pub mod metrics;
 pub mod observed;
 
+#[cfg(feature = "serve")]
+pub mod health;
 #[cfg(feature = "prometheus")]
 pub mod interop;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use expose::Format;
 pub use metrics::{
