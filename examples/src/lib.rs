@@ -1,11 +1,6 @@
-//! Shared pieces of the example programs: argument parsing and a minimal `/metrics` endpoint.
+//! Shared pieces of the example programs: argument parsing.
 
-use std::net::SocketAddr;
 use std::time::Duration;
-
-use obs_runtime::{Format, Registry};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 /// Command-line options of the demo.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,66 +64,6 @@ impl Args {
 fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
     text.parse()
         .map_err(|_| format!("{flag} takes a number, not `{text}`"))
-}
-
-/// Serves `GET /metrics` from `registry` on `addr` in a background task, choosing OpenMetrics or
-/// the text format from the `Accept` header. Returns the bound address.
-///
-/// A deliberately small HTTP/1.1 responder for the demo (one request per connection).
-pub async fn serve_metrics(
-    addr: &str,
-    registry: &'static Registry,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                if let Err(e) = respond(stream, registry).await {
-                    eprintln!("metrics connection: {e}");
-                }
-            });
-        }
-    });
-    Ok((bound, task))
-}
-
-async fn respond(mut stream: TcpStream, registry: &Registry) -> std::io::Result<()> {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 || request.len() > 16 * 1024 {
-            return Ok(());
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-    let request = String::from_utf8_lossy(&request);
-    let mut lines = request.lines();
-    let path = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .unwrap_or("/");
-    let accept = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.eq_ignore_ascii_case("accept"))
-        .map_or("", |(_, v)| v.trim());
-    let (status, content_type, body) = if path == "/metrics" {
-        let format = Format::from_accept(accept);
-        ("200 OK", format.content_type(), registry.encode(format))
-    } else {
-        ("404 Not Found", "text/plain", "not found\n".to_owned())
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
 }
 
 #[cfg(test)]

@@ -1,41 +1,16 @@
-//! The gateway demo end to end: it serves `/metrics` while running, the scrape passes promtool
-//! (text) and the strict OpenMetrics parser (when asked for), and it exits by itself.
+//! The gateway demo end to end: it serves `/metrics` while running (text by default, OpenMetrics
+//! when asked, gzip when accepted), passes promtool and the strict OpenMetrics parser, answers its
+//! health endpoints, and exits by itself.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 
-use obs_tests::{family, openmetrics_parse, promtool_check};
+use obs_tests::{family, http_get, openmetrics_parse, promtool_check};
 
-fn get(addr: &str, accept: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(addr).expect("connects");
-    write!(
-        stream,
-        "GET /metrics HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a header block");
-    let content_type = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Type: "))
-        .unwrap_or_default()
-        .to_owned();
-    (content_type, body.to_owned())
-}
-
-#[test]
-fn the_demo_serves_metrics_and_exits_by_itself() {
+/// Starts the demo; returns it, its stdout, and the address it serves on.
+fn start(args: &[&str]) -> (Child, BufReader<std::process::ChildStdout>, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args([
-            "--requests",
-            "300",
-            "--listen",
-            "127.0.0.1:0",
-            "--linger-secs",
-            "2",
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -49,18 +24,74 @@ fn the_demo_serves_metrics_and_exits_by_itself() {
         .and_then(|s| s.strip_suffix("/metrics"))
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
         .to_owned();
+    (child, stdout, addr)
+}
 
-    let (content_type, text) = get(&addr, "text/plain;version=0.0.4");
-    assert_eq!(content_type, "text/plain; version=0.0.4; charset=utf-8");
-    promtool_check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    assert!(text.contains("# TYPE llm_gateway_requests_total counter"));
+#[test]
+fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
+    let (mut child, mut stdout, addr) = start(&[
+        "--requests",
+        "300",
+        "--listen",
+        "127.0.0.1:0",
+        "--linger-secs",
+        "2",
+    ]);
 
-    let (content_type, om) = get(
-        &addr,
-        "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+    let text = http_get(&addr, "/metrics", &[("Accept", "text/plain;version=0.0.4")]).unwrap();
+    assert_eq!(text.status, 200);
+    assert_eq!(
+        text.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
     );
-    assert!(content_type.starts_with("application/openmetrics-text; version=1.0.0"));
-    openmetrics_parse(&om).unwrap_or_else(|e| panic!("{e}\n{om}"));
+    let body = text.text();
+    promtool_check(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
+    assert!(body.contains("# TYPE llm_gateway_requests_total counter"));
+
+    let om = http_get(
+        &addr,
+        "/metrics",
+        &[(
+            "Accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )],
+    )
+    .unwrap();
+    assert!(
+        om.header("content-type")
+            .unwrap()
+            .starts_with("application/openmetrics-text; version=1.0.0")
+    );
+    let body = om.text();
+    openmetrics_parse(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
+
+    let gzipped = http_get(
+        &addr,
+        "/metrics?format=openmetrics",
+        &[("Accept-Encoding", "gzip")],
+    )
+    .unwrap();
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    openmetrics_parse(&unzipped).unwrap_or_else(|e| panic!("{e}\n{unzipped}"));
+
+    assert_eq!(
+        http_get(&addr, "/metrics?format=xml", &[]).unwrap().status,
+        400
+    );
+    let live = http_get(&addr, "/health/live", &[]).unwrap();
+    assert_eq!(
+        (live.status, live.text().as_str()),
+        (200, "{\"status\":\"healthy\"}")
+    );
+    let ready = http_get(&addr, "/health/ready", &[]).unwrap();
+    assert_eq!(ready.status, 200);
+    let report: serde_json::Value = serde_json::from_slice(&ready.body).unwrap();
+    assert_eq!(report["checks"][0]["name"], "upstream_errors");
+    assert_eq!(report["version"], env!("CARGO_PKG_VERSION"));
 
     let status = child.wait().expect("the demo exits");
     assert!(status.success());
@@ -80,4 +111,20 @@ fn the_demo_serves_metrics_and_exits_by_itself() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(stderr.contains("300 requests simulated"), "{stderr}");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args(["--requests", "1", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
 }

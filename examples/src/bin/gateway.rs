@@ -8,7 +8,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use obs_examples::{Args, serve_metrics};
+use obs_examples::Args;
+use obs_runtime::health::{CheckOptions, CheckResult, Health};
+use obs_runtime::serve::{Server, router};
 use obs_runtime::{Bounded, Format, LabelValue, Registry, metrics};
 
 /// Upstream LLM providers.
@@ -60,6 +62,14 @@ metrics! {
         in_flight_requests: Gauge,
     }
 }
+
+const PROVIDERS: [Provider; 3] = [Provider::OpenAi, Provider::Anthropic, Provider::Google];
+const STATUSES: [Status; 4] = [
+    Status::Ok,
+    Status::RateLimited,
+    Status::UpstreamError,
+    Status::Timeout,
+];
 
 /// `(provider, model, dollars per 1k input tokens, per 1k output tokens)`.
 const MODELS: &[(Provider, &str, f64, f64)] = &[
@@ -133,14 +143,37 @@ async fn main() {
     };
     // Touch the group so every family is exposed, with HELP and TYPE, before the first request.
     let _ = GATEWAY.get();
+    let health = std::sync::Arc::new(Health::new(env!("CARGO_PKG_VERSION")));
+    health.add_check("upstream_errors", CheckOptions::default(), || async {
+        // Degraded while more than a tenth of the answered requests failed upstream.
+        let total: u64 = PROVIDERS
+            .iter()
+            .flat_map(|p| STATUSES.iter().map(move |s| (*p, *s)))
+            .map(|labels| GATEWAY.requests_total.with(labels).get())
+            .sum();
+        let failed: u64 = PROVIDERS
+            .iter()
+            .map(|p| {
+                GATEWAY
+                    .requests_total
+                    .with((*p, Status::UpstreamError))
+                    .get()
+            })
+            .sum();
+        if total > 0 && failed * 10 > total {
+            CheckResult::degraded(format!("{failed} of {total} requests failed upstream"))
+        } else {
+            CheckResult::healthy()
+        }
+    });
     let server = match &args.listen {
-        Some(addr) => match serve_metrics(addr, Registry::global()).await {
-            Ok((bound, task)) => {
-                println!("serving http://{bound}/metrics");
-                Some(task)
+        Some(addr) => match Server::bind(addr, router(Registry::global(), health)).await {
+            Ok(server) => {
+                println!("serving http://{}/metrics", server.local_addr());
+                Some(server)
             }
             Err(e) => {
-                eprintln!("cannot listen on {addr}: {e}");
+                eprintln!("{e}");
                 std::process::exit(1);
             }
         },
@@ -175,7 +208,12 @@ async fn main() {
         Format::Text
     };
     print!("{}", Registry::global().encode(format));
-    let ok: u64 = [Provider::OpenAi, Provider::Anthropic, Provider::Google]
+    if let Some(server) = server
+        && let Err(e) = server.shutdown().await
+    {
+        eprintln!("server: {e}");
+    }
+    let ok: u64 = PROVIDERS
         .iter()
         .map(|p| GATEWAY.requests_total.with((*p, Status::Ok)).get())
         .sum();
