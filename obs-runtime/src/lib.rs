@@ -34,6 +34,8 @@ pub mod expose;
 pub mod metrics;
 pub mod observed;
 
+#[cfg(feature = "otlp")]
+pub mod export;
 #[cfg(feature = "serve")]
 pub mod health;
 #[cfg(feature = "prometheus")]

@@ -1,0 +1,148 @@
+//! What export delivered and what it lost, as framework families:
+//! `obs_export_sent_total{signal}` and `obs_export_dropped_total{signal, reason}`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Once};
+
+use crate::LabelValue;
+use crate::metrics::{
+    Collector, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType, Registry, Sample,
+};
+
+/// A kind of telemetry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelValue)]
+pub enum Signal {
+    /// Spans.
+    Traces,
+    /// Metric points.
+    Metrics,
+    /// Log records.
+    Logs,
+}
+
+/// Why telemetry was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelValue)]
+pub enum DropReason {
+    /// The export queue was full (the collector is slow or down).
+    QueueFull,
+    /// The collector refused the batch or could not be reached in time.
+    ExportFailed,
+    /// Still queued when shutdown's time ran out.
+    Shutdown,
+}
+
+const SIGNALS: usize = <Signal as LabelValue>::CARDINALITY;
+const REASONS: usize = <DropReason as LabelValue>::CARDINALITY;
+
+struct Stats {
+    sent: [AtomicU64; SIGNALS],
+    dropped: [[AtomicU64; REASONS]; SIGNALS],
+}
+
+static STATS: Stats = Stats {
+    sent: [const { AtomicU64::new(0) }; SIGNALS],
+    dropped: [const { [const { AtomicU64::new(0) }; REASONS] }; SIGNALS],
+};
+
+/// Counts `n` items of `signal` delivered.
+pub fn count_sent(signal: Signal, n: u64) {
+    ensure_registered();
+    STATS.sent[signal.index()].fetch_add(n, Ordering::Relaxed);
+}
+
+/// Counts `n` items of `signal` dropped for `reason`.
+pub fn count_dropped(signal: Signal, reason: DropReason, n: u64) {
+    ensure_registered();
+    STATS.dropped[signal.index()][reason.index()].fetch_add(n, Ordering::Relaxed);
+}
+
+/// Items of `signal` delivered so far.
+pub fn sent(signal: Signal) -> u64 {
+    STATS.sent[signal.index()].load(Ordering::Relaxed)
+}
+
+/// Items of `signal` dropped for `reason` so far.
+pub fn dropped(signal: Signal, reason: DropReason) -> u64 {
+    STATS.dropped[signal.index()][reason.index()].load(Ordering::Relaxed)
+}
+
+struct View {
+    desc: FamilyDesc,
+    dropped: bool,
+}
+
+impl FamilyView for View {
+    fn desc(&self) -> &FamilyDesc {
+        &self.desc
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+        for (s, signal) in Signal::VALUES.iter().enumerate() {
+            if self.dropped {
+                for (r, reason) in DropReason::VALUES.iter().enumerate() {
+                    let n = STATS.dropped[s][r].load(Ordering::Relaxed);
+                    f(&[signal, reason], Sample::Unsigned(n));
+                }
+            } else {
+                f(
+                    &[signal],
+                    Sample::Unsigned(STATS.sent[s].load(Ordering::Relaxed)),
+                );
+            }
+        }
+    }
+
+    fn overflows(&self) -> Option<u64> {
+        None
+    }
+}
+
+struct ExportFamilies([View; 2]);
+
+impl Collector for ExportFamilies {
+    fn visit_families<'a>(&'a self, f: &mut dyn FnMut(&'a dyn FamilyView)) {
+        self.0.iter().for_each(|v| f(v));
+    }
+}
+
+const SIGNAL: LabelDesc = LabelDesc {
+    name: "signal",
+    values: LabelValues::Fixed(<Signal as LabelValue>::VALUES),
+};
+const REASON: LabelDesc = LabelDesc {
+    name: "reason",
+    values: LabelValues::Fixed(<DropReason as LabelValue>::VALUES),
+};
+
+static FAMILIES: LazyLock<ExportFamilies> = LazyLock::new(|| {
+    ExportFamilies([
+        View {
+            desc: FamilyDesc {
+                name: "obs_export_sent_total",
+                help: "Telemetry items (spans, metric points, log records) delivered to the OTLP collector, by signal.",
+                metric_type: MetricType::Counter,
+                labels: &[SIGNAL],
+            },
+            dropped: false,
+        },
+        View {
+            desc: FamilyDesc {
+                name: "obs_export_dropped_total",
+                help: "Telemetry items lost on the way to the OTLP collector, by signal and reason.",
+                metric_type: MetricType::Counter,
+                labels: &[SIGNAL, REASON],
+            },
+            dropped: true,
+        },
+    ])
+});
+
+/// Joins the export families to the global registry, once.
+pub(crate) fn ensure_registered() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if let Err(e) = Registry::global().register(&*FAMILIES) {
+            eprintln!("obs: export families not registered: {e}");
+        }
+    });
+}
