@@ -2,7 +2,8 @@
 //! OpenTelemetry collector over gRPC or HTTP/protobuf through `tracing-opentelemetry`, with
 //! resource attributes, parent-based ratio sampling, and a batching processor that never blocks
 //! the instrumented code and counts whatever it drops (`obs_export_dropped_total{signal,
-//! reason}`); plus W3C trace-context propagation helpers.
+//! reason}`); every family of a registry pushed periodically ([`start_metrics_export`]); and
+//! W3C trace-context propagation helpers.
 //!
 //! ```no_run
 //! use obs_runtime::export::{OtlpConfig, Protocol, traces_layer};
@@ -16,6 +17,7 @@
 //! ```
 
 mod batch;
+mod metrics;
 mod propagation;
 mod stats;
 
@@ -29,6 +31,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_subscriber::registry::LookupSpan;
 
 pub use batch::BatchOptions;
+pub use metrics::{MetricsGuard, start_metrics_export};
 pub use propagation::{extract, inject, inject_current, set_parent};
 pub use stats::{DropReason, Signal, dropped, sent};
 
@@ -112,7 +115,7 @@ impl OtlpConfig {
         Ok(())
     }
 
-    fn resource(&self) -> Resource {
+    pub(crate) fn resource(&self) -> Resource {
         let instance = self
             .service_instance_id
             .clone()
@@ -140,14 +143,15 @@ impl OtlpConfig {
             .build()
     }
 
-    /// The traces URL for OTLP/HTTP: the endpoint with `/v1/traces` when it has no path.
-    fn traces_url(&self) -> String {
+    /// The OTLP/HTTP URL of `signal` (`traces`, `metrics`): the endpoint with `/v1/{signal}`
+    /// when it has no path of its own.
+    fn signal_url(&self, signal: &str) -> String {
         let trimmed = self.endpoint.trim_end_matches('/');
         let after_scheme = trimmed.split_once("://").map_or(trimmed, |(_, r)| r);
         if after_scheme.contains('/') {
             trimmed.to_owned()
         } else {
-            format!("{trimmed}/v1/traces")
+            format!("{trimmed}/v1/{signal}")
         }
     }
 }
@@ -273,7 +277,7 @@ where
     stats::ensure_registered();
     let protocol = config.protocol;
     let endpoint = config.endpoint.clone();
-    let traces_url = config.traces_url();
+    let traces_url = config.signal_url("traces");
     let timeout = config.batch.export_timeout;
     let processor = batch::BatchProcessor::start(
         move || {
@@ -341,8 +345,9 @@ mod tests {
     #[test]
     fn http_traces_url() {
         let c = OtlpConfig::new("s", "http://h:4318", Protocol::HttpProtobuf);
-        assert_eq!(c.traces_url(), "http://h:4318/v1/traces");
+        assert_eq!(c.signal_url("traces"), "http://h:4318/v1/traces");
+        assert_eq!(c.signal_url("metrics"), "http://h:4318/v1/metrics");
         let c = OtlpConfig::new("s", "http://h:4318/custom/traces", Protocol::HttpProtobuf);
-        assert_eq!(c.traces_url(), "http://h:4318/custom/traces");
+        assert_eq!(c.signal_url("traces"), "http://h:4318/custom/traces");
     }
 }

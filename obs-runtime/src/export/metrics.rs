@@ -1,0 +1,336 @@
+//! Periodic OTLP push of every family in a registry: counters as monotonic cumulative sums,
+//! gauges as gauges, histograms with their bucket boundaries, all cumulative. A worker thread
+//! with its own runtime reads the registry on each tick (the same read the exposition does, so
+//! recording is untouched), and a failed push is counted and retried with fresh values on the
+//! next tick.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use opentelemetry_http::HttpClient;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+use opentelemetry_proto::tonic::metrics::v1::{
+    AggregationTemporality, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint,
+    ResourceMetrics, ScopeMetrics, Sum, metric, number_data_point,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
+
+use super::stats::{DropReason, Signal, count_dropped, count_sent};
+use super::{ExportError, OtlpConfig, Protocol};
+use crate::expose::unit_of;
+use crate::metrics::{FamilyView, MetricType, OverflowFamily, Registry, Sample};
+
+/// Keeps metric export running; dropping it (or [`MetricsGuard::shutdown`]) pushes once more and
+/// stops.
+#[derive(Debug)]
+pub struct MetricsGuard {
+    stop: Option<mpsc::Sender<()>>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl MetricsGuard {
+    /// Pushes the final values and stops; waits at most the export timeout for that push.
+    pub fn shutdown(mut self) {
+        self.stop_inner();
+    }
+
+    fn stop_inner(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for MetricsGuard {
+    fn drop(&mut self) {
+        self.stop_inner();
+    }
+}
+
+enum Transport {
+    Grpc(MetricsServiceClient<tonic::transport::Channel>),
+    Http(opentelemetry_http::hyper::HyperClient, String),
+}
+
+/// Starts pushing every family of `registry` to the collector in `config` every `interval`.
+pub fn start_metrics_export(
+    config: &OtlpConfig,
+    registry: &'static Registry,
+    interval: Duration,
+) -> Result<MetricsGuard, ExportError> {
+    config.validate()?;
+    super::stats::ensure_registered();
+    let resource = resource_proto(config);
+    let timeout = config.batch.export_timeout;
+    let (protocol, endpoint) = (config.protocol, config.endpoint.clone());
+    let metrics_url = config.signal_url("metrics");
+    let (stop, stopped) = mpsc::channel::<()>();
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), ExportError>>();
+    let worker = std::thread::Builder::new()
+        .name("obs-otlp-metrics".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e.into()));
+                    return;
+                }
+            };
+            let transport = {
+                let _context = runtime.enter();
+                match protocol {
+                    Protocol::Grpc => match tonic::transport::Channel::from_shared(endpoint) {
+                        Ok(channel) => Transport::Grpc(MetricsServiceClient::new(
+                            channel.timeout(timeout).connect_lazy(),
+                        )),
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(ExportError::Build(e.to_string())));
+                            return;
+                        }
+                    },
+                    Protocol::HttpProtobuf => Transport::Http(
+                        opentelemetry_http::hyper::HyperClient::with_default_connector(
+                            timeout, None,
+                        ),
+                        metrics_url,
+                    ),
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            let start = now_nanos();
+            loop {
+                let last = matches!(
+                    stopped.recv_timeout(interval),
+                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected)
+                );
+                let (request, points) = collect(registry, &resource, start);
+                let delivered = runtime.block_on(async {
+                    tokio::time::timeout(timeout, push(&transport, request))
+                        .await
+                        .unwrap_or(false)
+                });
+                if delivered {
+                    count_sent(Signal::Metrics, points);
+                } else {
+                    count_dropped(Signal::Metrics, DropReason::ExportFailed, points);
+                }
+                if last {
+                    return;
+                }
+            }
+        })?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok(MetricsGuard {
+            stop: Some(stop),
+            worker: Some(worker),
+        }),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(ExportError::Build(
+            "the metrics export thread ended while starting".into(),
+        )),
+    }
+}
+
+async fn push(transport: &Transport, request: ExportMetricsServiceRequest) -> bool {
+    match transport {
+        Transport::Grpc(client) => client.clone().export(request).await.is_ok(),
+        Transport::Http(client, url) => {
+            let body = bytes::Bytes::from(request.encode_to_vec());
+            let Ok(http_request) = http::Request::post(url.as_str())
+                .header(http::header::CONTENT_TYPE, "application/x-protobuf")
+                .body(body)
+            else {
+                return false;
+            };
+            client
+                .send_bytes(http_request)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        }
+    }
+}
+
+fn now_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn string_kv(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(value.to_owned())),
+        }),
+        ..Default::default()
+    }
+}
+
+fn resource_proto(config: &OtlpConfig) -> Resource {
+    use opentelemetry::Value;
+    let attributes = config
+        .resource()
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            string_kv(k.as_str(), &text)
+        })
+        .collect();
+    Resource {
+        attributes,
+        ..Default::default()
+    }
+}
+
+/// The UCUM unit OpenTelemetry uses for a base unit in a Prometheus name.
+fn ucum(unit: &str) -> &str {
+    match unit {
+        "seconds" => "s",
+        "bytes" => "By",
+        "ratio" => "1",
+        "meters" => "m",
+        "grams" => "g",
+        "joules" => "J",
+        "volts" => "V",
+        "amperes" => "A",
+        "celsius" => "Cel",
+        other => other,
+    }
+}
+
+/// One export request over every family; returns it with its number of data points.
+fn collect(
+    registry: &Registry,
+    resource: &Resource,
+    start: u64,
+) -> (ExportMetricsServiceRequest, u64) {
+    let now = now_nanos();
+    let families = registry.families();
+    let overflow = OverflowFamily::over(&families);
+    let mut metrics = Vec::with_capacity(families.len() + 1);
+    let mut points = 0u64;
+    let all = families
+        .iter()
+        .map(|f| *f as &dyn FamilyView)
+        .chain(overflow.as_ref().map(|o| o as &dyn FamilyView));
+    for family in all {
+        let (metric, n) = convert(family, start, now);
+        points += n;
+        metrics.push(metric);
+    }
+    let request = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            resource: Some(resource.clone()),
+            scope_metrics: vec![ScopeMetrics {
+                scope: Some(InstrumentationScope {
+                    name: "obs".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    ..Default::default()
+                }),
+                metrics,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    (request, points)
+}
+
+/// One family as an OTLP metric, with its number of data points.
+fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
+    let desc = family.desc();
+    let name = match desc.metric_type {
+        MetricType::Counter => desc.name.strip_suffix("_total").unwrap_or(desc.name),
+        _ => desc.name,
+    };
+    let mut numbers = Vec::new();
+    let mut histograms = Vec::new();
+    family.visit(&mut |values, sample| {
+        let attributes: Vec<KeyValue> = desc
+            .labels
+            .iter()
+            .zip(values)
+            .map(|(l, v)| string_kv(l.name, v))
+            .collect();
+        let value = match sample {
+            Sample::Unsigned(v) => Some(number_data_point::Value::AsInt(v as i64)),
+            Sample::Signed(v) => Some(number_data_point::Value::AsInt(v)),
+            Sample::Float(v) => Some(number_data_point::Value::AsDouble(v)),
+            Sample::Histogram {
+                bounds,
+                cumulative,
+                sum,
+                ..
+            } => {
+                let mut previous = 0;
+                let bucket_counts = cumulative
+                    .iter()
+                    .map(|&c| {
+                        let n = c - previous;
+                        previous = c;
+                        n
+                    })
+                    .collect();
+                histograms.push(HistogramDataPoint {
+                    attributes: attributes.clone(),
+                    start_time_unix_nano: start,
+                    time_unix_nano: now,
+                    count: cumulative.last().copied().unwrap_or(0),
+                    sum: Some(sum),
+                    bucket_counts,
+                    explicit_bounds: bounds.to_vec(),
+                    ..Default::default()
+                });
+                None
+            }
+        };
+        if let Some(value) = value {
+            numbers.push(NumberDataPoint {
+                attributes,
+                start_time_unix_nano: start,
+                time_unix_nano: now,
+                value: Some(value),
+                ..Default::default()
+            });
+        }
+    });
+    let cumulative = AggregationTemporality::Cumulative as i32;
+    let points = (numbers.len() + histograms.len()) as u64;
+    let data = match desc.metric_type {
+        MetricType::Counter => metric::Data::Sum(Sum {
+            data_points: numbers,
+            aggregation_temporality: cumulative,
+            is_monotonic: true,
+        }),
+        MetricType::Gauge => metric::Data::Gauge(Gauge {
+            data_points: numbers,
+        }),
+        MetricType::Histogram => metric::Data::Histogram(Histogram {
+            data_points: histograms,
+            aggregation_temporality: cumulative,
+        }),
+    };
+    let metric = Metric {
+        name: name.to_owned(),
+        description: desc.help.to_owned(),
+        unit: unit_of(desc.name, desc.metric_type)
+            .map(|u| ucum(u).to_owned())
+            .unwrap_or_default(),
+        data: Some(data),
+        ..Default::default()
+    };
+    (metric, points)
+}
