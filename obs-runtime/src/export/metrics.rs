@@ -56,7 +56,7 @@ impl Drop for MetricsGuard {
 
 enum Transport {
     Grpc(MetricsServiceClient<tonic::transport::Channel>),
-    Http(opentelemetry_http::hyper::HyperClient, String),
+    Http(Box<opentelemetry_http::hyper::HyperClient>, String),
 }
 
 /// Starts pushing every family of `registry` to the collector in `config` every `interval`.
@@ -99,8 +99,10 @@ pub fn start_metrics_export(
                         }
                     },
                     Protocol::HttpProtobuf => Transport::Http(
-                        opentelemetry_http::hyper::HyperClient::with_default_connector(
-                            timeout, None,
+                        Box::new(
+                            opentelemetry_http::hyper::HyperClient::with_default_connector(
+                                timeout, None,
+                            ),
                         ),
                         metrics_url,
                     ),
