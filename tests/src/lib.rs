@@ -8,6 +8,8 @@
 //! A missing validator fails the test with the command that installs it: these tests never pass
 //! by skipping.
 
+pub mod collector;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
