@@ -33,6 +33,7 @@ extern crate self as obs_runtime;
 pub mod expose;
 pub mod metrics;
 pub mod observed;
+pub mod time;
 
 #[cfg(feature = "otlp")]
 pub mod export;
@@ -40,6 +41,8 @@ pub mod export;
 pub mod health;
 #[cfg(feature = "prometheus")]
 pub mod interop;
+#[cfg(feature = "logs")]
+pub mod logs;
 #[cfg(feature = "serve")]
 pub mod serve;
 
