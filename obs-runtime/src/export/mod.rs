@@ -279,6 +279,8 @@ where
     let endpoint = config.endpoint.clone();
     let traces_url = config.signal_url("traces");
     let timeout = config.batch.export_timeout;
+    let resource = config.resource();
+    let exporter_resource = resource.clone();
     let processor = batch::BatchProcessor::start(
         move || {
             let built = match protocol {
@@ -294,7 +296,11 @@ where
                     .with_timeout(timeout)
                     .build(),
             };
-            built.map_err(|e| ExportError::Build(e.to_string()))
+            // The provider hands its resource to processors, not to the exporter our
+            // processor owns on its own thread: give it here.
+            let mut exporter = built.map_err(|e| ExportError::Build(e.to_string()))?;
+            opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, &exporter_resource);
+            Ok::<_, ExportError>(exporter)
         },
         config.batch,
     )?;
@@ -303,7 +309,7 @@ where
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
             config.sample_ratio,
         ))))
-        .with_resource(config.resource())
+        .with_resource(resource)
         .build();
     opentelemetry::global::set_text_map_propagator(
         opentelemetry_sdk::propagation::TraceContextPropagator::new(),
