@@ -39,6 +39,8 @@ pub mod time;
 pub mod export;
 #[cfg(feature = "serve")]
 pub mod health;
+#[cfg(feature = "init")]
+pub mod init;
 #[cfg(feature = "prometheus")]
 pub mod interop;
 #[cfg(feature = "logs")]
@@ -47,6 +49,8 @@ pub mod logs;
 pub mod serve;
 
 pub use expose::Format;
+#[cfg(feature = "init")]
+pub use init::{Config, init};
 pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
