@@ -175,17 +175,18 @@ fn check_metrics() {
         let needle = format!("obs_function_calls_total{{function=\"{function}\"");
         assert!(obs.contains(&needle), "obs recorded no call of {function}");
     }
-    let families = prometheus::gather();
-    let autometrics_calls: Vec<_> = families
-        .iter()
-        .filter(|f| f.name() == "function_calls_total")
-        .flat_map(|f| f.get_metric())
-        .filter(|m| {
-            m.get_label()
-                .iter()
-                .any(|l| l.name() == "function" && l.value().starts_with("autometrics_add"))
+    // Read back through the text encoder: prometheus' data model differs with and without its
+    // `protobuf` feature, which the workspace's tests turn on.
+    let mut text = String::new();
+    prometheus::TextEncoder::new()
+        .encode_utf8(&prometheus::gather(), &mut text)
+        .expect("encodes");
+    let autometrics_calls: Vec<f64> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("function_calls_total{") && l.contains("function=\"autometrics_add")
         })
-        .map(|m| m.get_counter().get_value())
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse().ok()))
         .collect();
     assert_eq!(
         autometrics_calls.len(),

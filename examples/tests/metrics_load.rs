@@ -1,0 +1,111 @@
+//! `/metrics` under concurrent load while the demo keeps recording: several client threads scrape
+//! over loopback for a bounded time; every response must be a 200 with a complete exposition.
+//! The latency percentiles are printed (and reported in BENCHMARKS.md), never asserted.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use obs_tests::http_get;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const CLIENTS: usize = 8;
+const DURATION: Duration = Duration::from_secs(5);
+
+#[test]
+fn metrics_endpoint_under_concurrent_scrapes_while_recording() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args([
+            "--requests",
+            "100000000",
+            "--concurrency",
+            "16",
+            "--time-scale",
+            "0.01",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts the demo");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let _demo = Running(child);
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("serving http://")
+        .and_then(|s| s.strip_suffix("/metrics"))
+        .unwrap()
+        .to_owned();
+
+    let deadline = Instant::now() + DURATION;
+    let results: Vec<(Vec<Duration>, Vec<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|i| {
+                let addr = addr.clone();
+                s.spawn(move || {
+                    let mut latencies = Vec::new();
+                    let mut errors = Vec::new();
+                    let accept = if i % 2 == 0 {
+                        "application/openmetrics-text;version=1.0.0"
+                    } else {
+                        "text/plain;version=0.0.4"
+                    };
+                    while Instant::now() < deadline {
+                        let started = Instant::now();
+                        match http_get(&addr, "/metrics", &[("Accept", accept)]) {
+                            Ok(r) if r.status == 200 => {
+                                latencies.push(started.elapsed());
+                                let body = r.text();
+                                let complete = body
+                                    .contains("# TYPE llm_gateway_requests_total counter")
+                                    && (i % 2 == 1 || body.ends_with("# EOF\n"));
+                                if !complete {
+                                    errors.push("incomplete exposition".to_owned());
+                                }
+                            }
+                            Ok(r) => errors.push(format!("status {}", r.status)),
+                            Err(e) => errors.push(e.to_string()),
+                        }
+                    }
+                    (latencies, errors)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    let errors: Vec<&String> = results.iter().flat_map(|(_, e)| e).collect();
+    assert!(
+        errors.is_empty(),
+        "{} errors, first: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    let mut latencies: Vec<Duration> = results.into_iter().flat_map(|(l, _)| l).collect();
+    latencies.sort_unstable();
+    assert!(
+        latencies.len() > CLIENTS,
+        "too few scrapes: {}",
+        latencies.len()
+    );
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    println!(
+        "metrics load: {} scrapes by {CLIENTS} clients in {DURATION:?} while recording; p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        latencies.last().unwrap()
+    );
+}
