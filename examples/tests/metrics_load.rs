@@ -67,11 +67,14 @@ fn metrics_endpoint_under_concurrent_scrapes_while_recording() {
                             Ok(r) if r.status == 200 => {
                                 latencies.push(started.elapsed());
                                 let body = r.text();
-                                let complete = body
-                                    .contains("# TYPE llm_gateway_requests_total counter")
-                                    && (i % 2 == 1 || body.ends_with("# EOF\n"));
+                                let complete = if i % 2 == 0 {
+                                    body.contains("# TYPE llm_gateway_requests counter")
+                                        && body.ends_with("# EOF\n")
+                                } else {
+                                    body.contains("# TYPE llm_gateway_requests_total counter")
+                                };
                                 if !complete {
-                                    errors.push("incomplete exposition".to_owned());
+                                    errors.push(format!("incomplete exposition: {body:?}"));
                                 }
                             }
                             Ok(r) => errors.push(format!("status {}", r.status)),
