@@ -558,9 +558,11 @@ pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
             .fold(Redactor::default(), |r, f| r.with_field(f));
         JsonLayer::new(std::io::stdout(), redactor)
     });
+    let exemplars = traces_layer.is_some().then(crate::export::exemplar_layer);
     let subscriber = tracing_subscriber::registry()
         .with(filter)
         .with(traces_layer)
+        .with(exemplars)
         .with(json);
     tracing::subscriber::set_global_default(subscriber)
         .map_err(|_| InitError::SubscriberAlreadySet)?;

@@ -17,6 +17,7 @@
 //! ```
 
 mod batch;
+mod exemplars;
 mod metrics;
 mod propagation;
 mod stats;
@@ -31,6 +32,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_subscriber::registry::LookupSpan;
 
 pub use batch::BatchOptions;
+pub use exemplars::{ExemplarLayer, exemplar_layer};
 pub use metrics::{MetricsGuard, start_metrics_export};
 pub use propagation::{extract, inject, inject_current, set_parent};
 pub use stats::{DropReason, Signal, dropped, sent};

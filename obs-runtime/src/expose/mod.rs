@@ -3,7 +3,9 @@
 //! One encoder serves both formats; they differ in the counter family name (OpenMetrics drops
 //! `_total` from `# TYPE`), `# UNIT` lines, HELP escaping and the closing `# EOF`.
 
-use crate::metrics::{FamilyView, MetricType, Sample};
+use std::fmt::Write as _;
+
+use crate::metrics::{Exemplar, FamilyView, MetricType, Sample};
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +92,9 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
     }
 
     let mut labels = String::new();
-    family.visit(&mut |values, sample| {
+    family.visit_with_exemplars(&mut |values, sample, exemplar| {
+        // Exemplars exist in OpenMetrics only.
+        let exemplar = exemplar.filter(|_| om);
         labels.clear();
         for (label, value) in desc.labels.iter().zip(values) {
             if !labels.is_empty() {
@@ -105,6 +109,7 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
             Sample::Unsigned(v) => {
                 push_series(out, name, "", &labels);
                 out.push_str(itoa::Buffer::new().format(v));
+                push_exemplar(out, exemplar.as_ref());
                 out.push('\n');
             }
             Sample::Signed(v) => {
@@ -115,6 +120,7 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
             Sample::Float(v) => {
                 push_series(out, name, "", &labels);
                 push_f64(out, v);
+                push_exemplar(out, exemplar.as_ref());
                 out.push('\n');
             }
             Sample::Histogram {
@@ -122,9 +128,10 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
                 le,
                 cumulative,
                 sum,
+                exemplars,
             } => {
                 let mut ints = itoa::Buffer::new();
-                for (le, count) in le.iter().zip(cumulative) {
+                for (i, (le, count)) in le.iter().zip(cumulative).enumerate() {
                     out.push_str(name);
                     out.push_str("_bucket{");
                     out.push_str(&labels);
@@ -135,6 +142,9 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
                     out.push_str(le);
                     out.push_str("\"} ");
                     out.push_str(ints.format(*count));
+                    if om {
+                        push_exemplar(out, exemplars.get(i).and_then(Option::as_ref));
+                    }
                     out.push('\n');
                 }
                 // OpenMetrics forbids a sum when observations can be negative.
@@ -149,6 +159,23 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
             }
         }
     });
+}
+
+/// Appends ` # {trace_id="...",span_id="..."} value timestamp` (OpenMetrics exemplar syntax).
+fn push_exemplar(out: &mut String, exemplar: Option<&Exemplar>) {
+    let Some(e) = exemplar else { return };
+    let _ = write!(
+        out,
+        " # {{trace_id=\"{:032x}\",span_id=\"{:016x}\"}} ",
+        e.trace_id, e.span_id
+    );
+    push_f64(out, e.value);
+    let _ = write!(
+        out,
+        " {}.{:03}",
+        e.timestamp_ms / 1000,
+        e.timestamp_ms % 1000
+    );
 }
 
 /// Appends what ends an exposition (`# EOF` for OpenMetrics).

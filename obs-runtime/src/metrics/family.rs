@@ -8,6 +8,7 @@
 
 use std::marker::PhantomData;
 
+use super::exemplar::Exemplar;
 use super::intern::Interner;
 use super::label::{LabelDesc, LabelSet, LabelValues, MAX_LABELS};
 
@@ -65,6 +66,8 @@ pub enum Sample<'a> {
         cumulative: &'a [u64],
         /// Sum of all observations.
         sum: f64,
+        /// The latest exemplar of each bucket, in `le` order (empty when not asked for).
+        exemplars: &'a [Option<Exemplar>],
     },
 }
 
@@ -77,6 +80,11 @@ pub trait FamilyView: Send + Sync {
     fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>));
     /// Recordings that went to an overflow series, when the family has a bounded label.
     fn overflows(&self) -> Option<u64>;
+    /// [`FamilyView::visit`], with each counter sample's latest exemplar, and histograms' in
+    /// their sample.
+    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+        self.visit(&mut |labels, sample| f(labels, sample, None));
+    }
 }
 
 /// Label bookkeeping shared by every family kind: description, interners, series decoding.

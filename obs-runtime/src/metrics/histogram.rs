@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use super::exemplar::{Exemplar, Exemplars};
 use super::family::{Core, FamilyDesc, FamilyView, MetricType, Sample};
 use super::label::{LabelSet, NoLabels};
 
@@ -73,6 +74,8 @@ pub struct HistogramFamily<L = NoLabels> {
     le: Box<[Box<str>]>,
     stride: usize,
     cells: Box<[AtomicU64]>,
+    /// One slot per bucket of each series.
+    exemplars: Exemplars,
 }
 
 impl<L: LabelSet> HistogramFamily<L> {
@@ -94,7 +97,9 @@ impl<L: LabelSet> HistogramFamily<L> {
         let cells = (0..core.series() * stride)
             .map(|_| AtomicU64::new(0))
             .collect();
+        let exemplars = Exemplars::new(core.series() * (bounds.len() + 1));
         Ok(Self {
+            exemplars,
             core,
             bounds: bounds.into(),
             le,
@@ -120,6 +125,8 @@ impl<L: LabelSet> HistogramFamily<L> {
         Histogram {
             cells: &self.cells[start..start + self.stride],
             bounds: &self.bounds,
+            exemplars: &self.exemplars,
+            exemplar_base: index * (self.bounds.len() + 1),
         }
     }
 }
@@ -147,9 +154,28 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
     }
 
     fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+        self.visit_series(false, &mut |labels, sample, _| f(labels, sample));
+    }
+
+    fn overflows(&self) -> Option<u64> {
+        self.core.overflows()
+    }
+
+    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+        self.visit_series(true, f);
+    }
+}
+
+impl<L: LabelSet> HistogramFamily<L> {
+    fn visit_series(
+        &self,
+        with_exemplars: bool,
+        f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>),
+    ) {
         let always = L::LABELS.is_empty();
         let buckets = self.bounds.len() + 1;
         let mut cumulative = vec![0u64; buckets];
+        let mut exemplars = vec![None; if with_exemplars { buckets } else { 0 }];
         let touched = |i: usize| {
             always
                 || self.cells[i * self.stride..i * self.stride + buckets]
@@ -163,6 +189,9 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
                 total += cell.load(Ordering::Relaxed);
                 *out = total;
             }
+            for (b, slot) in exemplars.iter_mut().enumerate() {
+                *slot = self.exemplars.get(i * buckets + b);
+            }
             f(
                 labels,
                 Sample::Histogram {
@@ -170,13 +199,11 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
                     le: &self.le,
                     cumulative: &cumulative,
                     sum: series.sum(),
+                    exemplars: &exemplars,
                 },
+                None,
             );
         });
-    }
-
-    fn overflows(&self) -> Option<u64> {
-        self.core.overflows()
     }
 }
 
@@ -185,6 +212,8 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
 pub struct Histogram<'a> {
     cells: &'a [AtomicU64],
     bounds: &'a [f64],
+    exemplars: &'a Exemplars,
+    exemplar_base: usize,
 }
 
 impl<'a> Histogram<'a> {
@@ -196,6 +225,7 @@ impl<'a> Histogram<'a> {
         }
         let bucket = bucket_of(self.bounds, value);
         self.cells[bucket].fetch_add(1, Ordering::Relaxed);
+        self.exemplars.record(self.exemplar_base + bucket, value);
         let _ = self
             .sum_cell()
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
@@ -208,8 +238,10 @@ impl<'a> Histogram<'a> {
     #[inline]
     pub fn observe_duration(self, duration: Duration) {
         let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
-        let bucket = bucket_of(self.bounds, duration.as_secs_f64());
+        let seconds = duration.as_secs_f64();
+        let bucket = bucket_of(self.bounds, seconds);
         self.cells[bucket].fetch_add(1, Ordering::Relaxed);
+        self.exemplars.record(self.exemplar_base + bucket, seconds);
         self.cells[self.cells.len() - 1].fetch_add(nanos, Ordering::Relaxed);
     }
 

@@ -1,5 +1,6 @@
 //! Metric storage: label types, families of every kind, groups and registries.
 
+mod exemplar;
 mod family;
 mod group;
 mod histogram;
@@ -8,6 +9,10 @@ mod label;
 mod registry;
 mod scalar;
 
+pub use exemplar::{
+    Exemplar, Exemplars, current as current_trace_context, enable as enable_exemplars, enter_span,
+    exit_span,
+};
 pub use family::{FamilyDesc, FamilyView, MetricType, Sample};
 pub use group::Group;
 pub use histogram::{

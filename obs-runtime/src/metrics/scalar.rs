@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use super::exemplar::{Exemplar, Exemplars};
 use super::family::{Core, FamilyDesc, FamilyView, MetricType, Sample};
 use super::label::{LabelSet, NoLabels};
 
@@ -113,6 +114,8 @@ impl Cell {
 pub struct Family<K, L = NoLabels> {
     core: Core<L>,
     cells: Box<[Cell]>,
+    /// One slot per series; used by counters only.
+    exemplars: Exemplars,
     _kind: PhantomData<fn() -> K>,
 }
 
@@ -131,6 +134,7 @@ impl<K: ScalarKind, L: LabelSet> Family<K, L> {
         let core = Core::new(name, help, K::TYPE);
         let cells = (0..core.series()).map(|_| Cell::default()).collect();
         Self {
+            exemplars: Exemplars::new(core.series()),
             core,
             cells,
             _kind: PhantomData,
@@ -140,6 +144,15 @@ impl<K: ScalarKind, L: LabelSet> Family<K, L> {
     #[inline(always)]
     fn cell(&self, labels: L::Values<'_>) -> &Cell {
         &self.cells[self.core.index(labels)]
+    }
+
+    #[inline(always)]
+    fn series_at(&self, index: usize) -> Series<'_> {
+        Series {
+            cell: &self.cells[index],
+            exemplars: &self.exemplars,
+            index,
+        }
     }
 }
 
@@ -168,6 +181,58 @@ impl<K: ScalarKind, L: LabelSet> FamilyView for Family<K, L> {
     fn overflows(&self) -> Option<u64> {
         self.core.overflows()
     }
+
+    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+        let always = L::LABELS.is_empty();
+        let counter = K::TYPE == MetricType::Counter;
+        self.core.for_each_touched(
+            |i| always || self.cells[i].touched.load(Ordering::Relaxed),
+            |i, labels| {
+                let exemplar = if counter { self.exemplars.get(i) } else { None };
+                f(labels, K::sample(self.cells[i].get()), exemplar)
+            },
+        );
+    }
+}
+
+/// A counter series with where its exemplar goes.
+#[derive(Debug, Clone, Copy)]
+struct Series<'a> {
+    cell: &'a Cell,
+    exemplars: &'a Exemplars,
+    index: usize,
+}
+
+impl Series<'_> {
+    #[inline(always)]
+    fn add(self, n: u64) {
+        self.cell.add_bits(n);
+        self.exemplars.record(self.index, n as f64);
+    }
+}
+
+macro_rules! counter_handle {
+    ($(#[$doc:meta])* $name:ident, $kind:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'a>(Series<'a>);
+
+        impl<L: LabelSet> Family<$kind, L> {
+            /// The series for `labels`, to record into (and keep, to skip the label lookup).
+            #[inline(always)]
+            pub fn with(&self, labels: L::Values<'_>) -> $name<'_> {
+                $name(self.series_at(self.core.index(labels)))
+            }
+        }
+
+        impl Family<$kind, NoLabels> {
+            /// The one series of a family without labels.
+            #[inline(always)]
+            pub fn series(&self) -> $name<'_> {
+                $name(self.series_at(0))
+            }
+        }
+    };
 }
 
 macro_rules! handle {
@@ -194,12 +259,12 @@ macro_rules! handle {
     };
 }
 
-handle!(
+counter_handle!(
     /// A series of a `u64` counter.
     Counter,
     kind::Counter
 );
-handle!(
+counter_handle!(
     /// A series of an `f64` counter.
     FloatCounter,
     kind::FloatCounter
@@ -219,16 +284,16 @@ impl Counter<'_> {
     /// Adds one.
     #[inline(always)]
     pub fn inc(self) {
-        self.0.add_bits(1);
+        self.0.add(1);
     }
     /// Adds `n`.
     #[inline(always)]
     pub fn add(self, n: u64) {
-        self.0.add_bits(n);
+        self.0.add(n);
     }
     /// The current value.
     pub fn get(self) -> u64 {
-        self.0.get()
+        self.0.cell.get()
     }
 }
 
@@ -241,12 +306,13 @@ impl FloatCounter<'_> {
         if amount.is_nan() || amount < 0.0 {
             return false;
         }
-        self.0.update_f64(|v| v + amount);
+        self.0.cell.update_f64(|v| v + amount);
+        self.0.exemplars.record(self.0.index, amount);
         true
     }
     /// The current value.
     pub fn get(self) -> f64 {
-        f64::from_bits(self.0.get())
+        f64::from_bits(self.0.cell.get())
     }
 }
 

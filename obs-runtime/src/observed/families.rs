@@ -76,6 +76,7 @@ impl FamilyView for View {
                             le: &LE,
                             cumulative: &snap.cumulative,
                             sum: snap.sum_seconds,
+                            exemplars: &[],
                         },
                     );
                 }
