@@ -71,6 +71,10 @@ pub enum Sample<'a> {
     },
 }
 
+/// What [`FamilyView::visit_with_exemplars`] calls for each series: its label values, its sample,
+/// and a counter's latest exemplar.
+pub type ExemplarVisitor<'v> = dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>) + 'v;
+
 /// The read side of a family, object-safe so registries can hold families of any type.
 pub trait FamilyView: Send + Sync {
     /// The family's description.
@@ -82,7 +86,7 @@ pub trait FamilyView: Send + Sync {
     fn overflows(&self) -> Option<u64>;
     /// [`FamilyView::visit`], with each counter sample's latest exemplar, and histograms' in
     /// their sample.
-    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+    fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
         self.visit(&mut |labels, sample| f(labels, sample, None));
     }
 }

@@ -10,8 +10,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::exemplar::{Exemplar, Exemplars};
-use super::family::{Core, FamilyDesc, FamilyView, MetricType, Sample};
+use super::exemplar::Exemplars;
+use super::family::{Core, ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
 use super::label::{LabelSet, NoLabels};
 
 /// Prometheus' default bucket boundaries, used when a family names none.
@@ -161,17 +161,13 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
         self.core.overflows()
     }
 
-    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+    fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
         self.visit_series(true, f);
     }
 }
 
 impl<L: LabelSet> HistogramFamily<L> {
-    fn visit_series(
-        &self,
-        with_exemplars: bool,
-        f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>),
-    ) {
+    fn visit_series(&self, with_exemplars: bool, f: &mut ExemplarVisitor<'_>) {
         let always = L::LABELS.is_empty();
         let buckets = self.bounds.len() + 1;
         let mut cumulative = vec![0u64; buckets];

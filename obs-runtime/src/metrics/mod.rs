@@ -13,7 +13,7 @@ pub use exemplar::{
     Exemplar, Exemplars, current as current_trace_context, enable as enable_exemplars, enter_span,
     exit_span,
 };
-pub use family::{FamilyDesc, FamilyView, MetricType, Sample};
+pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
 pub use group::Group;
 pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,

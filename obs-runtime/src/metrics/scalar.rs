@@ -4,8 +4,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::exemplar::{Exemplar, Exemplars};
-use super::family::{Core, FamilyDesc, FamilyView, MetricType, Sample};
+use super::exemplar::Exemplars;
+use super::family::{Core, ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
 use super::label::{LabelSet, NoLabels};
 
 /// Marker types naming the value kind of a [`Family`].
@@ -182,7 +182,7 @@ impl<K: ScalarKind, L: LabelSet> FamilyView for Family<K, L> {
         self.core.overflows()
     }
 
-    fn visit_with_exemplars(&self, f: &mut dyn FnMut(&[&str], Sample<'_>, Option<Exemplar>)) {
+    fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
         let always = L::LABELS.is_empty();
         let counter = K::TYPE == MetricType::Counter;
         self.core.for_each_touched(
