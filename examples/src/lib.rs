@@ -17,6 +17,8 @@ pub struct Args {
     pub time_scale: f64,
     /// Print OpenMetrics instead of the Prometheus text format at the end.
     pub openmetrics: bool,
+    /// Export spans to this OTLP/gRPC collector (and attach exemplars to samples).
+    pub otlp: Option<String>,
 }
 
 impl Default for Args {
@@ -28,6 +30,7 @@ impl Default for Args {
             linger: Duration::ZERO,
             time_scale: 0.05,
             openmetrics: false,
+            otlp: None,
         }
     }
 }
@@ -35,7 +38,7 @@ impl Default for Args {
 impl Args {
     /// Usage text.
     pub const USAGE: &'static str = "usage: gateway [--requests N] [--concurrency N] [--listen ADDR] \
-[--linger-secs S] [--time-scale X] [--openmetrics]";
+[--linger-secs S] [--time-scale X] [--openmetrics] [--otlp URL]";
 
     /// Parses the arguments after the program name.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
@@ -53,6 +56,7 @@ impl Args {
                 }
                 "--time-scale" => out.time_scale = number::<f64>(&flag, &value(&flag)?)?.max(0.0),
                 "--openmetrics" => out.openmetrics = true,
+                "--otlp" => out.otlp = Some(value(&flag)?),
                 "-h" | "--help" => return Err("help".into()),
                 other => return Err(format!("unknown argument `{other}`")),
             }

@@ -1,7 +1,8 @@
 //! A real Prometheus server (Debian package `prometheus`, installed by
 //! `scripts/install-validators.sh`) scrapes the gateway demo on loopback, once with its default
 //! negotiation (OpenMetrics) and once forced to the text format; its query API returns exactly the
-//! counts the demo produced, and both targets are healthy with an empty `lastError`.
+//! counts the demo produced, both targets are healthy with an empty `lastError`, and the
+//! exemplars of the OpenMetrics scrape (the demo's requests are sampled spans) are queried back.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -87,6 +88,10 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
             "127.0.0.1:0",
             "--linger-secs",
             "120",
+            // Spans are sampled (so samples carry exemplars); nothing listens there, and the
+            // lost spans are counted, not waited for.
+            "--otlp",
+            &format!("http://127.0.0.1:{}", free_port()),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -127,6 +132,7 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
             "--storage.tsdb.path={}",
             dir.join("data").display()
         ))
+        .arg("--enable-feature=exemplar-storage")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
@@ -181,6 +187,53 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         |result| result.len() == 2,
     );
     assert!(inf.iter().all(|s| value(s) == REQUESTS as f64), "{inf:?}");
+
+    // Exemplars: stored from the OpenMetrics scrape, each naming a 32-hex-digit trace.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let exemplars_path = format!(
+        "/api/v1/query_exemplars?query={}&start={}&end={}",
+        encode("llm_gateway_request_duration_seconds_bucket{job=\"openmetrics\"}"),
+        now - 600,
+        now + 600
+    );
+    let started = Instant::now();
+    let exemplars = loop {
+        let answer = api(&prom_addr, &exemplars_path);
+        let found: Vec<serde_json::Value> = answer["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|series| series["exemplars"].as_array().cloned().unwrap_or_default())
+            .collect();
+        if !found.is_empty() {
+            break found;
+        }
+        if started.elapsed() >= limit {
+            let om = http_get(
+                &target,
+                "/metrics",
+                &[("Accept", "application/openmetrics-text;version=1.0.0")],
+            )
+            .map(|r| r.text())
+            .unwrap_or_default();
+            let with: Vec<&str> = om
+                .lines()
+                .filter(|l| l.contains("trace_id"))
+                .take(3)
+                .collect();
+            panic!("no exemplars stored: {answer}; the target exposes {with:?}");
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    for exemplar in &exemplars {
+        let trace_id = exemplar["labels"]["trace_id"].as_str().unwrap();
+        let span_id = exemplar["labels"]["span_id"].as_str().unwrap();
+        assert_eq!((trace_id.len(), span_id.len()), (32, 16), "{exemplar}");
+        assert!(trace_id.chars().all(|c| c.is_ascii_hexdigit()));
+    }
 
     let targets = api(&prom_addr, "/api/v1/targets");
     let active = targets["data"]["activeTargets"].as_array().unwrap();

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use obs_examples::Args;
+use obs_runtime::export::{OtlpConfig, Protocol, exemplar_layer, traces_layer};
 use obs_runtime::health::{CheckOptions, CheckResult, Health};
 use obs_runtime::serve::{Server, router};
 use obs_runtime::{Bounded, Format, LabelValue, Registry, metrics};
@@ -97,6 +98,7 @@ impl Rng {
 }
 
 /// One simulated chat completion.
+#[obs_runtime::observed(name = "gateway.request", level = "info")]
 async fn handle(rng: &mut Rng, time_scale: f64) {
     let (provider, model, input_price, output_price) =
         MODELS[rng.below(MODELS.len() as u64) as usize];
@@ -140,6 +142,29 @@ async fn main() {
             eprintln!("{message}\n\n{}", Args::USAGE);
             std::process::exit(2);
         }
+    };
+    // With a collector, every request is a span (exported), and samples carry exemplars.
+    let _traces = match &args.otlp {
+        Some(endpoint) => {
+            use tracing_subscriber::layer::SubscriberExt;
+            let config = OtlpConfig::new("llm-gateway-demo", endpoint.clone(), Protocol::Grpc);
+            match traces_layer(&config) {
+                Ok((layer, guard)) => {
+                    let subscriber = tracing_subscriber::registry()
+                        .with(layer)
+                        .with(exemplar_layer());
+                    if tracing::subscriber::set_global_default(subscriber).is_err() {
+                        eprintln!("a tracing subscriber was already installed");
+                    }
+                    Some(guard)
+                }
+                Err(e) => {
+                    eprintln!("--otlp: {e}");
+                    std::process::exit(2);
+                }
+            }
+        }
+        None => None,
     };
     // Touch the group so every family is exposed, with HELP and TYPE, before the first request.
     let _ = GATEWAY.get();
