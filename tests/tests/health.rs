@@ -176,3 +176,24 @@ async fn binding_a_port_in_use_is_a_typed_error() {
             .starts_with(&format!("cannot listen on {addr}"))
     );
 }
+
+#[tokio::test]
+async fn the_routes_mount_into_an_existing_axum_app() {
+    let app = axum::Router::new()
+        .route("/v1/chat", axum::routing::get(|| async { "hello" }))
+        .merge(router(registry(), Arc::new(Health::new("1"))));
+    let server = Server::bind("127.0.0.1:0", app).await.unwrap();
+    let addr = server.local_addr().to_string();
+    let (chat, metrics, ready) = tokio::task::spawn_blocking(move || {
+        (
+            http_get(&addr, "/v1/chat", &[]).unwrap(),
+            http_get(&addr, "/metrics", &[]).unwrap(),
+            http_get(&addr, "/health/ready", &[]).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!((chat.status, chat.text().as_str()), (200, "hello"));
+    assert_eq!(metrics.status, 200);
+    assert_eq!(ready.status, 200);
+}

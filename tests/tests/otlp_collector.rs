@@ -264,3 +264,35 @@ fn export_resumes_after_the_collector_restarts_and_losses_are_counted() {
     });
     drop(guard);
 }
+
+#[test]
+fn sampling_is_parent_based_with_a_ratio_for_roots() {
+    let collector = Collector::start();
+    let mut config = config(&collector, Protocol::HttpProtobuf, "svc-sampled");
+    config.sample_ratio = 0.0;
+    let (layer, guard) = traces_layer(&config).unwrap();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        // A root trace at ratio 0: not sampled.
+        tracing::info_span!("unsampled_root").in_scope(|| {});
+        // A request whose caller sampled its trace: followed.
+        let incoming: std::collections::HashMap<String, String> = [(
+            "traceparent".to_owned(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
+        )]
+        .into();
+        let span = tracing::info_span!("continued");
+        assert!(obs_runtime::export::set_parent(&span, &incoming));
+        span.in_scope(|| tracing::info_span!("continued_child").in_scope(|| {}));
+    });
+    guard.flush().unwrap();
+    let spans = collector.wait_for_spans(|s| s.len() >= 2, WAIT);
+    drop(guard);
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert!(!names.contains(&"unsampled_root"), "{names:?}");
+    let continued = spans.iter().find(|s| s.name == "continued").unwrap();
+    assert_eq!(continued.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(continued.parent_span_id, "00f067aa0ba902b7");
+    let child = spans.iter().find(|s| s.name == "continued_child").unwrap();
+    assert_eq!(child.parent_span_id, continued.span_id);
+}
