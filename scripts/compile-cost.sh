@@ -16,10 +16,21 @@
 # and writes target/compile-cost/report.md: seconds per 100 annotated functions over the
 # un-annotated crate. It reports, never asserts.
 #
+# and (c) a non-incremental `cargo check` (CARGO_INCREMENTAL=0) after touching, median of
+# CHECK_RUNS: every function type-checked again, as for the functions an edit touches.
+#
 #   scripts/compile-cost.sh                      # all variants, 5 checks and 3 release builds each
 #   CHECK_RUNS=3 BUILD_RUNS=1 scripts/compile-cost.sh
 #   VARIANTS="none observed tracing" scripts/compile-cost.sh
+#   VARIANTS="none observed nospan=#[obs_runtime::observed(span=false)]" scripts/compile-cost.sh
+#                                                # NAME=ATTRIBUTE (no spaces): any other attribute
 #   FUNCTIONS=400 scripts/compile-cost.sh        # another function count (default 200)
+#   OBS_RUNTIME=/path/to/obs-runtime scripts/compile-cost.sh   # e.g. a scratch copy (default:
+#                                                # this checkout's obs-runtime)
+#   EXTRA_DEPS='obs-lean = { package = "obs-runtime-lean", path = "/tmp/x/obs-runtime" }' \
+#     VARIANTS='none observed lean=#[obs_lean::observed(crate="obs_lean")]' scripts/compile-cost.sh
+#                                                # one more dependency of every crate: compare a
+#                                                # changed copy of obs in the same run
 #
 # CARGO_TARGET_DIR is ignored: the crates build in target/compile-cost/target.
 set -euo pipefail
@@ -30,16 +41,17 @@ variants=${VARIANTS:-none observed tracing autometrics fastrace}
 check_runs=${CHECK_RUNS:-5}
 build_runs=${BUILD_RUNS:-3}
 functions=${FUNCTIONS:-200}
+obs_runtime=${OBS_RUNTIME:-$root/obs-runtime}
 export CARGO_TARGET_DIR=$out/target
 mkdir -p "$out"
 
 # ---------------------------------------------------------------------------------------------
 # Generate the crates.
 
-python3 - "$out" "$root" "$functions" $variants <<'PY'
+names=$(EXTRA_DEPS=${EXTRA_DEPS:-} python3 - "$out" "$root" "$obs_runtime" "$functions" $variants <<'PY'
 import os, sys
 
-out, root, functions, variants = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+out, root, obs_runtime, functions, variants = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5:]
 
 ATTRS = {
     "none": "",
@@ -116,19 +128,27 @@ publish = false
 [workspace]
 
 [dependencies]
-obs-runtime = {{ path = "{root}/obs-runtime" }}
+obs-runtime = {{ path = "{obs_runtime}" }}
 tracing = "0.1"
 autometrics = {{ version = "3.0", default-features = false, features = ["prometheus-0_14"] }}
 fastrace = {{ version = "0.7", features = ["enable"] }}
+{extra}
 """
 
 lock = open(os.path.join(root, "Cargo.lock")).read()
+names = []
 for variant in variants:
-    attr = ATTRS[variant]
+    if "=" in variant and not variant.startswith("#"):
+        variant, attr = variant.split("=", 1)
+        attr += "\n"
+    else:
+        attr = ATTRS[variant]
+    names.append(variant)
     crate = os.path.join(out, variant)
     os.makedirs(os.path.join(crate, "src"), exist_ok=True)
     with open(os.path.join(crate, "Cargo.toml"), "w") as f:
-        f.write(MANIFEST.format(variant=variant, root=root))
+        f.write(MANIFEST.format(variant=variant, obs_runtime=obs_runtime,
+                                extra=os.environ.get("EXTRA_DEPS", "")))
     # The workspace's lock file, so every crate resolves the same versions and shares builds.
     lock_path = os.path.join(crate, "Cargo.lock")
     if not os.path.exists(lock_path):
@@ -138,7 +158,12 @@ for variant in variants:
     body += "\n".join(SHAPES[i % 4].format(attr=attr, i=i) for i in range(functions))
     with open(os.path.join(crate, "src", "lib.rs"), "w") as f:
         f.write(body)
+    with open(os.path.join(crate, "attribute.txt"), "w") as f:
+        f.write(attr.strip() or "none")
+print(" ".join(names))
 PY
+)
+variants=$names
 
 # ---------------------------------------------------------------------------------------------
 # Measure.
@@ -168,6 +193,13 @@ for ((run = 1; run <= check_runs; run++)); do
     echo "check $v $run $t" | tee -a "$results" >&2
   done
 done
+for ((run = 1; run <= check_runs; run++)); do
+  for v in $variants; do
+    touch "$out/$v/src/lib.rs"
+    t=$(cd "$out/$v" && seconds env CARGO_INCREMENTAL=0 cargo check)
+    echo "full $v $run $t" | tee -a "$results" >&2
+  done
+done
 for ((run = 1; run <= build_runs; run++)); do
   for v in $variants; do
     touch "$out/$v/src/lib.rs"
@@ -177,7 +209,7 @@ for ((run = 1; run <= build_runs; run++)); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-export CC_RESULTS=$results CC_FUNCTIONS=$functions CC_VARIANTS="$variants"
+export CC_OUT=$out CC_RESULTS=$results CC_FUNCTIONS=$functions CC_VARIANTS="$variants"
 export CC_LOAD="$load_before (before) / $load_after (after)"
 export CC_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 export CC_NPROC=$(nproc) CC_RUSTC=$(rustc --version) CC_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -201,6 +233,9 @@ LABELS = {
     "autometrics": "`#[autometrics]` (prometheus 0.14 backend)",
     "fastrace": "`#[fastrace::trace]`",
 }
+
+
+attrs = {v: open(os.path.join(os.environ["CC_OUT"], v, "attribute.txt")).read().strip() for v in variants}
 
 
 def med(kind, v):
@@ -228,28 +263,32 @@ print(f"- Load average: {os.environ['CC_LOAD']}")
 print(f"- {os.environ['CC_RUSTC']}; obs commit {os.environ['CC_COMMIT']}")
 print(f"- {functions} functions per crate; `cargo check` after `touch src/lib.rs`, median of "
       f"{os.environ['CC_CHECK_RUNS']}; `cargo build --release` after touch, median of "
-      f"{os.environ['CC_BUILD_RUNS']}; crates measured round-robin")
-print("- \"per 100 fns\": (crate - baseline crate) x 100 / functions; \"vs observed\": that cost "
-      "over `#[observed]`'s (above 1: `#[observed]` is cheaper)")
+      f"{os.environ['CC_BUILD_RUNS']}; non-incremental `cargo check` (`CARGO_INCREMENTAL=0`) after touch, "
+      f"median of {os.environ['CC_CHECK_RUNS']}; crates measured round-robin")
+print("- \"per 100 fns\": (crate - baseline crate) x 100 / functions; \"vs `#[observed]`\": that "
+      "cost over `#[observed]`'s (above 1: `#[observed]` is cheaper)")
 print()
-print("| attribute | check (all runs) | check median | check per 100 fns | vs observed "
-      "| release (all runs) | release median | release per 100 fns | vs observed |")
-print("|---|---|---:|---:|---:|---|---:|---:|---:|")
-for v in variants:
-    cells = [LABELS.get(v, v)]
-    for kind in ("check", "release"):
+KINDS = (("check", "incremental check"), ("full", "non-incremental check"), ("release", "release build"))
+for kind, what in KINDS:
+    if not any(k == kind for k, _ in times):
+        continue
+    print(f"## {what[0].upper() + what[1:]}")
+    print()
+    print("| attribute | runs (s) | median | per 100 fns over baseline | vs `#[observed]` |")
+    print("|---|---|---:|---:|---:|")
+    for v in variants:
         runs = " ".join(f"{t:.2f}" for t in times.get((kind, v), []))
-        cells += [runs, f(med(kind, v)), f(per100(kind, v)),
-                  "–" if v in ("none", "observed") else fr(per100(kind, v), per100(kind, "observed"))]
-    print("| " + " | ".join(cells) + " |")
-print()
-for kind, what in (("check", "incremental `cargo check`"), ("release", "`cargo build --release`")):
+        vs = "–" if v in ("none", "observed") else fr(per100(kind, v), per100(kind, "observed"))
+        print(f"| {LABELS.get(v, '`' + attrs[v] + '`')} | {runs} | {f(med(kind, v))} | {f(per100(kind, v))} | {vs} |")
+    print()
+for kind, what in KINDS:
     o, t = per100(kind, "observed"), per100(kind, "tracing")
     if o is None or t is None:
         continue
     ok = o <= t
     print(f"- Target: `#[observed]` no costlier than `#[tracing::instrument]` ({what}) — "
-          f"{'**MET**' if ok else '**MISSED**'} ({o:.2f} s vs {t:.2f} s per 100 functions)")
+          f"{'**MET**' if ok else '**MISSED**'} ({o:.2f} s vs {t:.2f} s per 100 functions, "
+          f"tracing / observed = {fr(t, o)})")
 PY
 
 cat "$out/report.md"
