@@ -71,49 +71,21 @@ impl BatchProcessor {
     {
         let (queue, spans) = mpsc::sync_channel(options.max_queue);
         let (control, commands) = mpsc::channel();
-        let (built_tx, built_rx) = mpsc::channel::<Result<(), Err>>();
-        let worker = std::thread::Builder::new()
-            .name("obs-otlp-traces".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = built_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                let exporter = {
-                    let _context = runtime.enter();
-                    match build() {
-                        Ok(exporter) => exporter,
-                        Err(e) => {
-                            let _ = built_tx.send(Err(e));
-                            return;
-                        }
-                    }
-                };
-                let _ = built_tx.send(Ok(()));
-                Worker {
-                    runtime,
-                    exporter,
-                    spans,
-                    commands,
-                    options,
-                }
-                .run();
-            })?;
-        match built_rx.recv() {
-            Ok(Ok(())) => Ok(Self {
-                queue,
-                control,
-                worker: Mutex::new(Some(worker)),
-            }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(std::io::Error::other("the export thread ended while starting").into()),
-        }
+        let worker = super::worker::spawn("obs-otlp-traces", build, move |runtime, exporter| {
+            Worker {
+                runtime,
+                exporter,
+                spans,
+                commands,
+                options,
+            }
+            .run();
+        })?;
+        Ok(Self {
+            queue,
+            control,
+            worker: Mutex::new(Some(worker)),
+        })
     }
 
     fn ask<T>(

@@ -72,75 +72,46 @@ pub fn start_metrics_export(
     let (protocol, endpoint) = (config.protocol, config.endpoint.clone());
     let metrics_url = config.signal_url("metrics");
     let (stop, stopped) = mpsc::channel::<()>();
-    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), ExportError>>();
-    let worker = std::thread::Builder::new()
-        .name("obs-otlp-metrics".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e.into()));
-                    return;
-                }
-            };
-            let transport = {
-                let _context = runtime.enter();
-                match protocol {
-                    Protocol::Grpc => match tonic::transport::Channel::from_shared(endpoint) {
-                        Ok(channel) => Transport::Grpc(MetricsServiceClient::new(
-                            channel.timeout(timeout).connect_lazy(),
-                        )),
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(ExportError::Build(e.to_string())));
-                            return;
-                        }
-                    },
-                    Protocol::HttpProtobuf => Transport::Http(
-                        Box::new(
-                            opentelemetry_http::hyper::HyperClient::with_default_connector(
-                                timeout, None,
-                            ),
-                        ),
-                        metrics_url,
-                    ),
-                }
-            };
-            let _ = ready_tx.send(Ok(()));
-            let start = now_nanos();
-            loop {
-                let last = matches!(
-                    stopped.recv_timeout(interval),
-                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected)
-                );
-                let (request, points) = collect(registry, &resource, start);
-                let delivered = runtime.block_on(async {
-                    tokio::time::timeout(timeout, push(&transport, request))
-                        .await
-                        .unwrap_or(false)
-                });
-                if delivered {
-                    count_sent(Signal::Metrics, points);
-                } else {
-                    count_dropped(Signal::Metrics, DropReason::ExportFailed, points);
-                }
-                if last {
-                    return;
-                }
-            }
-        })?;
-    match ready_rx.recv() {
-        Ok(Ok(())) => Ok(MetricsGuard {
-            stop: Some(stop),
-            worker: Some(worker),
-        }),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(ExportError::Build(
-            "the metrics export thread ended while starting".into(),
+    let setup = move || match protocol {
+        Protocol::Grpc => tonic::transport::Channel::from_shared(endpoint)
+            .map(|channel| {
+                Transport::Grpc(MetricsServiceClient::new(
+                    channel.timeout(timeout).connect_lazy(),
+                ))
+            })
+            .map_err(|e| ExportError::Build(e.to_string())),
+        Protocol::HttpProtobuf => Ok(Transport::Http(
+            Box::new(opentelemetry_http::hyper::HyperClient::with_default_connector(timeout, None)),
+            metrics_url,
         )),
-    }
+    };
+    let worker = super::worker::spawn("obs-otlp-metrics", setup, move |runtime, transport| {
+        let start = now_nanos();
+        loop {
+            let last = matches!(
+                stopped.recv_timeout(interval),
+                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected)
+            );
+            let (request, points) = collect(registry, &resource, start);
+            let delivered = runtime.block_on(async {
+                tokio::time::timeout(timeout, push(&transport, request))
+                    .await
+                    .unwrap_or(false)
+            });
+            if delivered {
+                count_sent(Signal::Metrics, points);
+            } else {
+                count_dropped(Signal::Metrics, DropReason::ExportFailed, points);
+            }
+            if last {
+                return;
+            }
+        }
+    })?;
+    Ok(MetricsGuard {
+        stop: Some(stop),
+        worker: Some(worker),
+    })
 }
 
 async fn push(transport: &Transport, request: ExportMetricsServiceRequest) -> bool {

@@ -21,6 +21,7 @@ mod exemplars;
 mod metrics;
 mod propagation;
 mod stats;
+mod worker;
 
 use std::time::Duration;
 
