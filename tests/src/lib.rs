@@ -198,18 +198,34 @@ impl HttpResponse {
     }
 }
 
-/// `GET path` on `addr` over HTTP/1.0 (so the server closes the connection and never chunks),
-/// with extra `headers`.
+/// `GET path` on `addr` over HTTP/1.0, with extra `headers`.
 pub fn http_get(addr: &str, path: &str, headers: &[(&str, &str)]) -> std::io::Result<HttpResponse> {
+    http_request("GET", addr, path, headers, &[])
+}
+
+/// `method path` on `addr` over HTTP/1.0 (so the server closes the connection and never chunks),
+/// with extra `headers` and `body` (`Content-Length` is added when there is one).
+pub fn http_request(
+    method: &str,
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
-    let mut request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    if !body.is_empty() {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
     for (k, v) in headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
     request.push_str("\r\n");
-    stream.write_all(request.as_bytes())?;
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes)?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
     let split = raw
