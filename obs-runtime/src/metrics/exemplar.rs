@@ -141,15 +141,19 @@ impl Exemplars {
     /// Records `value` at `slot` when a sampled span is current.
     #[inline(always)]
     pub fn record(&self, slot: usize, value: f64) {
-        if TRACKING.load(Ordering::Relaxed)
-            && let Some((trace_id, span_id)) = current()
-        {
-            self.record_slow(slot, value, trace_id, span_id);
+        // One relaxed load of a process-wide flag; the rest is out of line, so a recording path
+        // without span tracking keeps its registers.
+        if TRACKING.load(Ordering::Relaxed) {
+            self.record_tracked(slot, value);
         }
     }
 
     #[cold]
-    fn record_slow(&self, slot: usize, value: f64, trace_id: u128, span_id: u64) {
+    #[inline(never)]
+    fn record_tracked(&self, slot: usize, value: f64) {
+        let Some((trace_id, span_id)) = current() else {
+            return;
+        };
         let slots = self
             .slots
             .get_or_init(|| (0..self.len).map(|_| Slot::default()).collect());
