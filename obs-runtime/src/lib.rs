@@ -81,7 +81,7 @@ pub mod __private {
         hook: H,
         span: tracing::Span,
         body: impl FnOnce() -> R,
-        settle: fn(&R, &tracing::Span, &Call<H>) -> Outcome,
+        settle: impl FnOnce(&R, &tracing::Span, &Call<H>) -> Outcome,
     ) -> R {
         let call = Call::start_with(site, hook);
         let _entered = span.enter();

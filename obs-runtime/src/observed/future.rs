@@ -13,23 +13,28 @@ use super::callsite::{Call, CallHook, NoHook, Outcome};
 
 pin_project_lite::pin_project! {
     /// A future of an `#[observed]` function.
-    pub struct ObservedFuture<F: Future, H: CallHook = NoHook> {
+    pub struct ObservedFuture<F: Future, H: CallHook, S> {
         #[pin]
         inner: F,
         call: Call<H>,
         span: Span,
-        settle: fn(&F::Output, &Span, &Call<H>) -> Outcome,
+        settle: S,
     }
 }
 
-impl<F: Future, H: CallHook> ObservedFuture<F, H> {
+impl<F, H, S> ObservedFuture<F, H, S>
+where
+    F: Future,
+    H: CallHook,
+    S: Fn(&F::Output, &Span, &Call<H>) -> Outcome,
+{
     /// Wraps `inner`, timed from its first poll; `settle` classifies its output (and records
     /// errors on the span) when it completes.
     pub fn new(
         inner: F,
         call: Call<H>,
         span: Span,
-        settle: fn(&F::Output, &Span, &Call<H>) -> Outcome,
+        settle: S,
     ) -> Self {
         Self {
             inner,
@@ -51,7 +56,12 @@ impl<H: CallHook> Drop for PollGuard<'_, H> {
     }
 }
 
-impl<F: Future, H: CallHook> Future for ObservedFuture<F, H> {
+impl<F, H, S> Future for ObservedFuture<F, H, S>
+where
+    F: Future,
+    H: CallHook,
+    S: Fn(&F::Output, &Span, &Call<H>) -> Outcome,
+{
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
@@ -69,7 +79,7 @@ impl<F: Future, H: CallHook> Future for ObservedFuture<F, H> {
     }
 }
 
-impl<F: Future, H: CallHook> std::fmt::Debug for ObservedFuture<F, H> {
+impl<F: Future, H: CallHook, S> std::fmt::Debug for ObservedFuture<F, H, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObservedFuture").finish_non_exhaustive()
     }
