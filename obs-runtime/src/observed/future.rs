@@ -30,12 +30,7 @@ where
 {
     /// Wraps `inner`, timed from its first poll; `settle` classifies its output (and records
     /// errors on the span) when it completes.
-    pub fn new(
-        inner: F,
-        call: Call<H>,
-        span: Span,
-        settle: S,
-    ) -> Self {
+    pub fn new(inner: F, call: Call<H>, span: Span, settle: S) -> Self {
         Self {
             inner,
             call,
