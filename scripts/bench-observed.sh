@@ -73,7 +73,7 @@ def ratio(a, b):
 
 
 def fr(r):
-    return "–" if r is None else f"{r:.1f}x"
+    return "–" if r is None else (f"{r:.1f}x" if r >= 1 else f"{r:.2f}x")
 
 
 def verdict(ok):
@@ -151,6 +151,22 @@ for shape in ("sync", "async"):
     print(f"- (No target) with `registry()` + `fmt`: obs {fmt(fmt_obs)} vs tracing {fmt(fmt_tracing)} + "
           f"obs metrics-only {fo(metrics_over)} = {fmt(bound)}")
     print()
+
+g = "observed_floor"
+print("## Floors: timing a call on this machine, whatever the framework")
+print()
+print("| what | benchmark | ns/call |")
+print("|---|---|---:|")
+for bench, desc in (("tsc_x2", "two TSC reads (`quanta::Clock::raw`, the clock obs uses)"),
+                    ("tsc_x2_atomic_x3", "two TSC reads + three relaxed `fetch_add` (started, bucket, sum)"),
+                    ("instant_now_x2", "two `std::time::Instant::now()`")):
+    print(f"| {desc} | `{g}/{bench}` | {fmt(ns(g, bench))} |")
+print()
+floor = ns(g, "tsc_x2_atomic_x3")
+for shape in ("sync", "async"):
+    over = sub(ns(f"observed_{shape}", "obs_metrics"), ns(f"observed_{shape}", "plain"))
+    print(f"- {shape}: obs metrics-only overhead {fo(over)}, of which above the floor: {fo(sub(over, floor))}")
+print()
 
 print("## Targets")
 print()

@@ -15,6 +15,10 @@
 //! 2. `tracing_subscriber::registry()` as this thread's default (`*_registry`);
 //! 3. `registry()` plus a `fmt` layer writing to `std::io::sink` (`*_fmt`).
 //!
+//! Between 1 and 2, `observed_floor` measures what timing a call costs on this machine whatever
+//! the framework: two reads of the TSC clock obs uses, those plus three relaxed atomic adds, and
+//! two `Instant::now()`.
+//!
 //! A subscriber is set with `tracing::dispatcher::set_default` inside each benchmark function and
 //! unset when it returns. Each `Dispatch` is created when its group starts, never before: creating
 //! one registers it with `tracing-core`, which re-evaluates every callsite's interest against all
@@ -266,6 +270,36 @@ fn no_subscriber(c: &mut Criterion) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 1b. Floors: what any call site that times each call pays on this machine, whatever the framework.
+
+fn floors(c: &mut Criterion) {
+    let mut g = c.benchmark_group("observed_floor");
+    // The TSC clock `#[observed]` reads (quanta, as obs-runtime uses it).
+    let clock = quanta::Clock::new();
+    g.bench_function("tsc_x2", |b| {
+        let clock = black_box(&clock);
+        b.iter(|| clock.raw().wrapping_add(clock.raw()))
+    });
+    g.bench_function("instant_now_x2", |b| {
+        b.iter(|| std::time::Instant::now().elapsed())
+    });
+    // Two clock reads and three relaxed atomic adds: started, bucket, sum (the metrics-only call
+    // site with its bookkeeping taken away).
+    let cells: [AtomicU64; 3] = std::array::from_fn(|_| AtomicU64::new(0));
+    g.bench_function("tsc_x2_atomic_x3", |b| {
+        let (clock, cells) = black_box((&clock, &cells));
+        b.iter(|| {
+            cells[0].fetch_add(1, Ordering::Relaxed);
+            let start = clock.raw();
+            let nanos = clock.delta_as_nanos(start, clock.raw());
+            cells[1].fetch_add(1, Ordering::Relaxed);
+            cells[2].fetch_add(nanos, Ordering::Relaxed);
+        })
+    });
+    g.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
 // 2. and 3. With a subscriber as this thread's default.
 
 /// Benchmarks the span-making variants with `dispatch` as the thread's default.
@@ -335,5 +369,5 @@ fn checks(_: &mut Criterion) {
     check_spans();
 }
 
-criterion_group!(benches, no_subscriber, registry, fmt_sink, checks);
+criterion_group!(benches, no_subscriber, floors, registry, fmt_sink, checks);
 criterion_main!(benches);
