@@ -90,6 +90,36 @@ pub mod __private {
         result
     }
 
+    /// The span of a call whose fields are all empty: the checks of `tracing::span!`, compiled
+    /// once here instead of in every annotated function.
+    #[inline]
+    pub fn span_no_values(callsite: &'static tracing::callsite::DefaultCallsite) -> tracing::Span {
+        use tracing::callsite::Callsite as _;
+        let level = *callsite.metadata().level();
+        if level <= tracing::level_filters::STATIC_MAX_LEVEL
+            && level <= tracing::level_filters::LevelFilter::current()
+        {
+            span_no_values_slow(callsite)
+        } else {
+            tracing::Span::none()
+        }
+    }
+
+    #[inline(never)]
+    fn span_no_values_slow(callsite: &'static tracing::callsite::DefaultCallsite) -> tracing::Span {
+        use tracing::callsite::Callsite as _;
+        const NONE: [Option<&dyn tracing::Value>; 8] = [None; 8];
+        let interest = callsite.interest();
+        let meta = callsite.metadata();
+        if interest.is_never()
+            || !(interest.is_always() || tracing::dispatcher::get_default(|d| d.enabled(meta)))
+        {
+            return tracing::Span::none();
+        }
+        let fields = meta.fields();
+        tracing::Span::new(meta, &fields.value_set_all(&NONE[..fields.len()]))
+    }
+
     /// A histogram family from bounds the macro has already validated; falls back to the
     /// default buckets should they ever be refused.
     pub fn histogram<L: LabelSet>(
