@@ -3,19 +3,10 @@
 //! The latency percentiles are printed (and reported in BENCHMARKS.md), never asserted.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use obs_tests::http_get;
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use obs_tests::{KillOnDrop as Running, http_get};
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(5);

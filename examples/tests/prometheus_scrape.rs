@@ -5,30 +5,12 @@
 //! exemplars of the OpenMetrics scrape (the demo's requests are sampled spans) are queried back.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use obs_tests::http_get;
+use obs_tests::{KillOnDrop as Running, free_port, http_get};
 
 const REQUESTS: u64 = 250;
-
-/// Kills the child process when dropped, so a failing test leaves nothing running.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Prometheus' JSON answer to `path`, once it succeeds.
 fn api(addr: &str, path: &str) -> serde_json::Value {

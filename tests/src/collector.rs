@@ -50,7 +50,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -469,13 +469,6 @@ fn processor_path() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("binding a free loopback port")
-        .port()
-}
-
 fn unique_dir() -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
@@ -533,8 +526,8 @@ impl Collector {
                 agent: agent.clone(),
                 processor: processor.clone(),
                 dir: dir.clone(),
-                grpc_port: free_port(),
-                http_port: free_port(),
+                grpc_port: crate::free_port(),
+                http_port: crate::free_port(),
                 child: None,
                 spawns: 0,
             };

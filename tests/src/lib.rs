@@ -249,3 +249,23 @@ pub fn http_request(
         body: raw[split + 4..].to_vec(),
     })
 }
+
+/// A loopback port that was free a moment ago (nothing listens on it now): for servers a test
+/// starts, and as a collector that is down.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("binding a free loopback port")
+        .port()
+}
+
+/// A child process killed (and reaped) when dropped, so a failing test leaves nothing running.
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -41,9 +41,7 @@ fn traced(latency: f64) -> String {
 
 #[test]
 fn samples_recorded_in_a_sampled_span_carry_its_ids() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let endpoint = format!("http://127.0.0.1:{}", obs_tests::free_port());
     let (layer, guard) = traces_layer(&OtlpConfig::new(
         "exemplars",
         endpoint,

@@ -9,13 +9,8 @@ use obs_runtime::export::{
     traces_layer,
 };
 use obs_runtime::observed;
+use obs_tests::free_port;
 use tracing_subscriber::layer::SubscriberExt;
-
-/// A loopback port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 #[observed]
 fn handle_request(n: u64) -> u64 {
@@ -26,7 +21,7 @@ fn handle_request(n: u64) -> u64 {
 fn trace_context_continues_across_services() {
     let config = OtlpConfig::new(
         "propagation",
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         Protocol::HttpProtobuf,
     );
     let (layer, guard) = traces_layer(&config).unwrap();
@@ -81,7 +76,7 @@ fn a_collector_that_is_down_costs_no_latency_and_loses_nothing_silently() {
 
     let mut config = OtlpConfig::new(
         "down",
-        format!("http://127.0.0.1:{}", closed_port()),
+        format!("http://127.0.0.1:{}", free_port()),
         Protocol::Grpc,
     );
     config.batch = BatchOptions {

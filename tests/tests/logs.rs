@@ -45,9 +45,7 @@ fn login(user: &str, password: &str) -> bool {
 #[test]
 fn json_lines_carry_trace_ids_and_mask_secrets() {
     let buffer = Buffer::default();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let endpoint = format!("http://127.0.0.1:{}", obs_tests::free_port());
     let (otel, guard) = traces_layer(&OtlpConfig::new(
         "logs-test",
         endpoint,
