@@ -101,7 +101,7 @@ for shape in ("sync", "async"):
         ("plain function", "–", g, "plain", None),
         ("obs `#[observed(span = false)]` (metrics only)", "no subscriber", g, "obs_metrics", None),
         ("obs `#[observed]` (span + metrics)", "no subscriber", g, "obs", None),
-        ("`#[autometrics]` (prometheus 0.14 backend)", "no subscriber", g, "autometrics", (g, "obs_metrics")),
+        ("`#[autometrics(track_concurrency)]` (prometheus-client, its default backend)", "no subscriber", g, "autometrics", (g, "obs_metrics")),
         ("`#[tracing::instrument]`", "no subscriber", g, "tracing", (g, "obs")),
         ("`#[fastrace::trace]`, no root span", "no subscriber", g, "fastrace", (g, "obs")),
         ("obs `#[observed]`", "`registry()`", f"{g}_registry", "obs", None),

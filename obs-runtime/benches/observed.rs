@@ -1,5 +1,6 @@
 //! Per-call overhead of `#[observed]` over the plain function, side by side in one run with the
-//! attribute macros it replaces (issue 3): `#[autometrics]` (prometheus 0.14 backend),
+//! attribute macros it replaces (issue 3): `#[autometrics(track_concurrency)]`
+//! (prometheus-client backend, its default),
 //! `#[tracing::instrument]` and `#[fastrace::trace]`.
 //!
 //! Every variant is the same trivial function, `a.wrapping_add(b)` on two `u64` passed through
@@ -34,6 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use autometrics::autometrics;
+use autometrics::settings::AutometricsSettings;
 use criterion::{Criterion, criterion_group, criterion_main};
 use obs_runtime::{Format, Registry, observed};
 use tracing::Dispatch;
@@ -66,7 +68,7 @@ fn obs_record_add(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)
 }
 
-#[autometrics]
+#[autometrics(track_concurrency)]
 #[inline(never)]
 fn autometrics_add(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)
@@ -108,7 +110,7 @@ async fn obs_record_add_async(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)
 }
 
-#[autometrics]
+#[autometrics(track_concurrency)]
 #[inline(never)]
 async fn autometrics_add_async(a: u64, b: u64) -> u64 {
     a.wrapping_add(b)
@@ -167,6 +169,10 @@ fn spans_made<R>(f: impl FnOnce() -> R) -> u64 {
     SPANS.load(Ordering::Relaxed) - before
 }
 
+/// autometrics' settings, set up before its first call (as its docs ask) so its registry can be
+/// read back afterwards.
+static AUTOMETRICS: std::sync::OnceLock<&'static AutometricsSettings> = std::sync::OnceLock::new();
+
 /// Each library's recorder holds the calls of its benchmarked functions.
 fn check_metrics() {
     let obs = Registry::global().encode(Format::Text);
@@ -179,12 +185,16 @@ fn check_metrics() {
         let needle = format!("obs_function_calls_total{{function=\"{function}\"");
         assert!(obs.contains(&needle), "obs recorded no call of {function}");
     }
-    // Read back through the text encoder: prometheus' data model differs with and without its
-    // `protobuf` feature, which the workspace's tests turn on.
+    // autometrics' own registry, read back through prometheus-client's text encoder.
     let mut text = String::new();
-    prometheus::TextEncoder::new()
-        .encode_utf8(&prometheus::gather(), &mut text)
-        .expect("encodes");
+    prometheus_client_022::encoding::text::encode(
+        &mut text,
+        AUTOMETRICS
+            .get()
+            .expect("set up first")
+            .prometheus_client_registry(),
+    )
+    .expect("encodes");
     let autometrics_calls: Vec<f64> = text
         .lines()
         .filter(|l| {
@@ -227,6 +237,7 @@ fn no_subscriber(c: &mut Criterion) {
         !tracing::dispatcher::has_been_set(),
         "the no-subscriber benchmarks must run before any dispatcher exists"
     );
+    AUTOMETRICS.get_or_init(|| AutometricsSettings::builder().init());
 
     let mut g = c.benchmark_group("observed_sync");
     g.bench_function("plain", |b| {
