@@ -57,7 +57,7 @@ ATTRS = {
     "none": "",
     "observed": "#[obs_runtime::observed]\n",
     "tracing": "#[tracing::instrument]\n",
-    "autometrics": "#[autometrics::autometrics]\n",
+    "autometrics": "#[autometrics::autometrics(track_concurrency)]\n",
     "fastrace": "#[fastrace::trace]\n",
 }
 
@@ -130,7 +130,7 @@ publish = false
 [dependencies]
 obs-runtime = {{ path = "{obs_runtime}" }}
 tracing = "0.1"
-autometrics = {{ version = "3.0", default-features = false, features = ["prometheus-0_14"] }}
+autometrics = {{ version = "3.0", default-features = false, features = ["prometheus-client-0_22"] }}
 fastrace = {{ version = "0.7", features = ["enable"] }}
 {extra}
 """
@@ -230,7 +230,7 @@ LABELS = {
     "none": "no attribute (baseline)",
     "observed": "`#[obs_runtime::observed]`",
     "tracing": "`#[tracing::instrument]`",
-    "autometrics": "`#[autometrics]` (prometheus 0.14 backend)",
+    "autometrics": "`#[autometrics(track_concurrency)]` (prometheus-client backend)",
     "fastrace": "`#[fastrace::trace]`",
 }
 
