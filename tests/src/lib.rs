@@ -251,12 +251,22 @@ pub fn http_request(
 }
 
 /// A loopback port that was free a moment ago (nothing listens on it now): for servers a test
-/// starts, and as a collector that is down.
+/// starts, and as a collector that is down. Never the same port twice in one process, so tests
+/// running in parallel (or a collector stopped and restarted on its port) cannot be handed a
+/// port another test holds or is about to bind.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("binding a free loopback port")
-        .port()
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("binding a free loopback port")
+            .port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
 }
 
 /// A child process killed (and reaped) when dropped, so a failing test leaves nothing running.

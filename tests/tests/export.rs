@@ -99,7 +99,7 @@ fn a_collector_that_is_down_costs_no_latency_and_loses_nothing_silently() {
     // is waiting on the network.
     let per_call = exporting.as_secs_f64() / CALLS as f64;
     assert!(
-        exporting < baseline * 20 + Duration::from_millis(200) && per_call < 50e-6,
+        exporting < baseline * 20 + Duration::from_millis(200) && per_call < 200e-6,
         "export made calls slow: {exporting:?} against {baseline:?} without export"
     );
     // Nothing arrived, and every span is accounted for as dropped (queue full, failed export,
