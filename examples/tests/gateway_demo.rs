@@ -35,19 +35,12 @@ fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
         "--listen",
         "127.0.0.1:0",
         "--linger-secs",
-        "2",
+        "5",
     ]);
 
+    // Every request first, while the demo is sure to be up; the validators (child processes,
+    // slow on a loaded machine) run afterwards.
     let text = http_get(&addr, "/metrics", &[("Accept", "text/plain;version=0.0.4")]).unwrap();
-    assert_eq!(text.status, 200);
-    assert_eq!(
-        text.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
-    );
-    let body = text.text();
-    promtool_check(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
-    assert!(body.contains("# TYPE llm_gateway_requests_total counter"));
-
     let om = http_get(
         &addr,
         "/metrics",
@@ -57,6 +50,25 @@ fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
         )],
     )
     .unwrap();
+    let gzipped = http_get(
+        &addr,
+        "/metrics?format=openmetrics",
+        &[("Accept-Encoding", "gzip")],
+    )
+    .unwrap();
+    let bad_format = http_get(&addr, "/metrics?format=xml", &[]).unwrap();
+    let live = http_get(&addr, "/health/live", &[]).unwrap();
+    let ready = http_get(&addr, "/health/ready", &[]).unwrap();
+
+    assert_eq!(text.status, 200);
+    assert_eq!(
+        text.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let body = text.text();
+    promtool_check(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
+    assert!(body.contains("# TYPE llm_gateway_requests_total counter"));
+
     assert!(
         om.header("content-type")
             .unwrap()
@@ -65,12 +77,6 @@ fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
     let body = om.text();
     openmetrics_parse(&body).unwrap_or_else(|e| panic!("{e}\n{body}"));
 
-    let gzipped = http_get(
-        &addr,
-        "/metrics?format=openmetrics",
-        &[("Accept-Encoding", "gzip")],
-    )
-    .unwrap();
     assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
     let mut unzipped = String::new();
     flate2::read::GzDecoder::new(&gzipped.body[..])
@@ -78,25 +84,21 @@ fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
         .unwrap();
     openmetrics_parse(&unzipped).unwrap_or_else(|e| panic!("{e}\n{unzipped}"));
 
-    assert_eq!(
-        http_get(&addr, "/metrics?format=xml", &[]).unwrap().status,
-        400
-    );
-    let live = http_get(&addr, "/health/live", &[]).unwrap();
+    assert_eq!(bad_format.status, 400);
     assert_eq!(
         (live.status, live.text().as_str()),
         (200, "{\"status\":\"healthy\"}")
     );
-    let ready = http_get(&addr, "/health/ready", &[]).unwrap();
     assert_eq!(ready.status, 200);
     let report: serde_json::Value = serde_json::from_slice(&ready.body).unwrap();
     assert_eq!(report["checks"][0]["name"], "upstream_errors");
     assert_eq!(report["version"], env!("CARGO_PKG_VERSION"));
 
-    let status = child.wait().expect("the demo exits");
-    assert!(status.success());
+    // Drain stdout before waiting, so a large final print cannot block the demo on a full pipe.
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().expect("the demo exits");
+    assert!(status.success());
     // What it printed at the end accounts for every simulated request.
     let families = obs_tests::text_parse(rest.trim_start_matches(|c| c != '#'))
         .unwrap_or_else(|e| panic!("{e}\n{rest}"));
