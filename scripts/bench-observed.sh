@@ -16,6 +16,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. scripts/bench-env.sh
 target=${CARGO_TARGET_DIR:-$root/target}
 report=$target/bench-observed-report.md
 
@@ -31,29 +32,13 @@ echo "+ $command_line" >&2
 cargo bench -p obs-runtime --bench observed -- "${criterion_args[@]}"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-export BENCH_ROOT=$target/criterion BENCH_STARTED=$started
-export BENCH_COMMAND="$command_line" BENCH_LOAD="$load_before (before) / $load_after (after)"
-export BENCH_CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-export BENCH_NPROC=$(nproc)
-export BENCH_MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
-export BENCH_RUSTC=$(rustc --version)
-export BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
-export BENCH_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+export BENCH_ROOT=$target/criterion
+bench_env "$started" "$command_line" "$load_before" "$load_after"
 
 python3 - >"$report" <<'PY'
-import json, os
+import os
 
-root = os.environ["BENCH_ROOT"]
-started = int(os.environ["BENCH_STARTED"])
-
-
-def ns(group, bench):
-    """Median ns/iteration of this run's samples, or None when the benchmark did not run."""
-    path = os.path.join(root, group, bench, "new", "estimates.json")
-    if not os.path.exists(path) or os.path.getmtime(path) < started:
-        return None
-    with open(path) as f:
-        return json.load(f)["median"]["point_estimate"]
+from bench_common import ns, run_lines
 
 
 def fmt(v):
@@ -82,10 +67,7 @@ def verdict(ok):
 
 print(f"# `#[observed]` per-call overhead, run {os.environ['BENCH_DATE']}")
 print()
-print(f"- Machine: {os.environ['BENCH_NPROC']} cores, {os.environ['BENCH_CPU']}, {os.environ['BENCH_MEM']} "
-      "(a shared VM)")
-print(f"- Load average: {os.environ['BENCH_LOAD']}")
-print(f"- {os.environ['BENCH_RUSTC']}; commit {os.environ['BENCH_COMMIT']}")
+print("\n".join(run_lines()))
 print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
 print("- Figures: criterion's median time per call; overhead = variant minus the plain function "
       "(same shape, same run); \"peer / obs\" = the peer's overhead over obs' overhead in the same "

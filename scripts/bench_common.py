@@ -1,0 +1,26 @@
+"""What the bench scripts' reports share: criterion's medians of this run, and the header lines
+describing the machine and the run. Reads the BENCH_* variables that `bench-env.sh` exports."""
+
+import json
+import os
+
+
+def ns(group, bench):
+    """Median ns/iteration of this run's samples, or None when the benchmark did not run."""
+    root = os.environ["BENCH_ROOT"]
+    started = int(os.environ["BENCH_STARTED"])
+    path = os.path.join(root, group, bench, "new", "estimates.json")
+    if not os.path.exists(path) or os.path.getmtime(path) < started:
+        return None
+    with open(path) as f:
+        return json.load(f)["median"]["point_estimate"]
+
+
+def run_lines():
+    """The machine, load, toolchain and commit lines of a report, as Markdown bullets."""
+    env = os.environ
+    return [
+        f"- Machine: {env['BENCH_NPROC']} cores, {env['BENCH_CPU']}, {env['BENCH_MEM']} (a shared VM)",
+        f"- Load average: {env['BENCH_LOAD']}",
+        f"- {env['BENCH_RUSTC']}; commit {env['BENCH_COMMIT']}",
+    ]
