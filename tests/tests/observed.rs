@@ -33,6 +33,13 @@ fn outcomes(function: &str) -> [u64; 4] {
     site(function).outcomes
 }
 
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: std::future::Future + ?Sized>(
+    future: std::pin::Pin<&mut F>,
+) -> std::task::Poll<F::Output> {
+    future.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
 fn current_thread() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -47,6 +54,8 @@ struct SeenSpan {
     parent: Option<String>,
     fields: BTreeMap<String, String>,
     events: Vec<BTreeMap<String, String>>,
+    /// The subscriber saw the span close (its last handle dropped).
+    closed: bool,
 }
 
 #[derive(Default)]
@@ -78,6 +87,7 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<
             parent: span.parent().map(|p| p.name().to_owned()),
             fields: fields.0,
             events: Vec::new(),
+            closed: false,
         });
         span.extensions_mut().insert(Index(spans.len() - 1));
     }
@@ -88,6 +98,12 @@ impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<
         values.record(&mut fields);
         let index = span.extensions().get::<Index>().expect("index").0;
         self.0.lock().unwrap()[index].fields.extend(fields.0);
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let span = ctx.span(&id).expect("closed span");
+        let index = span.extensions().get::<Index>().expect("index").0;
+        self.0.lock().unwrap()[index].closed = true;
     }
 
     fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
@@ -695,6 +711,75 @@ fn not_send_futures_run_on_a_current_thread_runtime() {
     });
     assert_eq!(value, 2);
     assert_eq!(outcomes("not_send"), [1, 0, 0, 0]);
+}
+
+#[observed]
+fn closes_sync(mode: u8) -> AppResult<()> {
+    match mode {
+        0 => Ok(()),
+        1 => Err(AppError::NotFound),
+        _ => panic!("closes_sync mode {mode}"),
+    }
+}
+
+#[observed]
+async fn closes_async(mode: u8) -> AppResult<()> {
+    tokio::task::yield_now().await;
+    match mode {
+        0 => Ok(()),
+        1 => Err(AppError::NotFound),
+        _ => panic!("closes_async mode {mode}"),
+    }
+}
+
+#[observed(stream)]
+fn closes_stream(n: u32) -> impl futures_util::Stream<Item = u32> {
+    futures_util::stream::iter(0..n)
+}
+
+/// A span that is never closed is a leak in every subscriber that stores spans, so each span
+/// `#[observed]` opens must close on every path: returned, failed, panicked, dropped mid-flight,
+/// and a stream that ended or was dropped.
+#[test]
+fn every_span_closes_on_every_path() {
+    let spans = spans_of(|| {
+        closes_sync(0).unwrap();
+        closes_sync(1).unwrap_err();
+        std::panic::catch_unwind(|| closes_sync(2)).unwrap_err();
+        current_thread().block_on(async {
+            closes_async(0).await.unwrap();
+            closes_async(1).await.unwrap_err();
+            assert_eq!(closes_stream(2).collect::<Vec<_>>().await, [0, 1]);
+            let mut partial = Box::pin(closes_stream(5));
+            assert_eq!(partial.next().await, Some(0));
+            drop(partial);
+        });
+        // Polled once (it yields), then dropped: cancelled.
+        let mut cancelled = Box::pin(closes_async(0));
+        assert!(poll_once(cancelled.as_mut()).is_pending());
+        drop(cancelled);
+        // Panics inside its second poll, caught there, and dropped afterwards.
+        let mut panicking = Box::pin(closes_async(2));
+        assert!(poll_once(panicking.as_mut()).is_pending());
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| poll_once(panicking.as_mut())));
+        assert!(caught.is_err());
+        drop(panicking);
+    });
+    let names = |suffix: &str| spans.iter().filter(|s| s.name.ends_with(suffix)).count();
+    assert_eq!(
+        (
+            names("::closes_sync"),
+            names("::closes_async"),
+            names("::closes_stream")
+        ),
+        (3, 4, 2),
+        "{spans:#?}"
+    );
+    let open: Vec<_> = spans.iter().filter(|s| !s.closed).collect();
+    assert!(open.is_empty(), "spans never closed: {open:#?}");
+    assert_eq!(outcomes("closes_sync"), [1, 1, 1, 0]);
+    assert_eq!(outcomes("closes_async"), [1, 1, 1, 1]);
+    assert_eq!(outcomes("closes_stream"), [1, 0, 0, 1]);
 }
 
 // ---------------------------------------------------------------------------------------------
