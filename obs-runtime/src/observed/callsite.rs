@@ -296,7 +296,7 @@ impl<H: CallHook> Call<H> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn record(&self, outcome: Outcome) {
         if self.site.is_none() && !H::ACTIVE {
             return;
@@ -326,12 +326,24 @@ impl<H: CallHook> Call<H> {
 }
 
 impl<H: CallHook> Drop for Call<H> {
+    /// Inlined: a finished call (the common case) only reads its state.
+    #[inline]
     fn drop(&mut self) {
-        match self.state.get() {
-            State::Running if std::thread::panicking() => self.record(Outcome::Panic),
-            State::Running => self.record(Outcome::Cancelled),
-            State::Panicked => self.record(Outcome::Panic),
-            State::Pending | State::Finished => {}
+        if matches!(self.state.get(), State::Running | State::Panicked) {
+            self.record_unfinished();
         }
+    }
+}
+
+impl<H: CallHook> Call<H> {
+    /// A call dropped before it finished: it panicked or was cancelled.
+    #[cold]
+    #[inline(never)]
+    fn record_unfinished(&self) {
+        let outcome = match self.state.get() {
+            State::Running if !std::thread::panicking() => Outcome::Cancelled,
+            _ => Outcome::Panic,
+        };
+        self.record(outcome);
     }
 }
