@@ -90,34 +90,50 @@ pub mod __private {
         result
     }
 
-    /// The span of a call whose fields are all empty: the checks of `tracing::span!`, compiled
-    /// once here instead of in every annotated function.
+    /// The span of a call whose fields are all empty.
     #[inline]
     pub fn span_no_values(callsite: &'static tracing::callsite::DefaultCallsite) -> tracing::Span {
-        use tracing::callsite::Callsite as _;
-        let level = *callsite.metadata().level();
-        if level <= tracing::level_filters::STATIC_MAX_LEVEL
-            && level <= tracing::level_filters::LevelFilter::current()
-        {
-            span_no_values_slow(callsite)
+        const NONE: [Option<&dyn tracing::Value>; 2] = [None; 2];
+        if span_enabled(callsite) {
+            span_new(callsite, &NONE)
         } else {
             tracing::Span::none()
         }
     }
 
-    #[inline(never)]
-    fn span_no_values_slow(callsite: &'static tracing::callsite::DefaultCallsite) -> tracing::Span {
+    /// Whether a span of `callsite` is to be made: the checks of `tracing::span!`, compiled once
+    /// here instead of in every annotated function. The level checks are inline; asking the
+    /// subscriber is not.
+    #[inline]
+    pub fn span_enabled(callsite: &'static tracing::callsite::DefaultCallsite) -> bool {
         use tracing::callsite::Callsite as _;
-        const NONE: [Option<&dyn tracing::Value>; 8] = [None; 8];
+        let level = *callsite.metadata().level();
+        level <= tracing::level_filters::STATIC_MAX_LEVEL
+            && level <= tracing::level_filters::LevelFilter::current()
+            && span_interested(callsite)
+    }
+
+    #[inline(never)]
+    fn span_interested(callsite: &'static tracing::callsite::DefaultCallsite) -> bool {
+        use tracing::callsite::Callsite as _;
         let interest = callsite.interest();
+        !interest.is_never()
+            && (interest.is_always()
+                || tracing::dispatcher::get_default(|d| d.enabled(callsite.metadata())))
+    }
+
+    /// A new span of `callsite` with one value per field of its metadata, in order (`None`:
+    /// recorded later, or never).
+    #[inline(never)]
+    pub fn span_new(
+        callsite: &'static tracing::callsite::DefaultCallsite,
+        values: &[Option<&dyn tracing::Value>],
+    ) -> tracing::Span {
+        use tracing::callsite::Callsite as _;
         let meta = callsite.metadata();
-        if interest.is_never()
-            || !(interest.is_always() || tracing::dispatcher::get_default(|d| d.enabled(meta)))
-        {
-            return tracing::Span::none();
-        }
         let fields = meta.fields();
-        tracing::Span::new(meta, &fields.value_set_all(&NONE[..fields.len()]))
+        debug_assert_eq!(values.len(), fields.len());
+        tracing::Span::new(meta, &fields.value_set_all(values))
     }
 
     /// A histogram family from bounds the macro has already validated; falls back to the

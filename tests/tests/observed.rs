@@ -288,6 +288,15 @@ fn with_fields(model: &str, prompt: &str, api_key: &str) -> usize {
     model.len() + prompt.len() + api_key.len()
 }
 
+/// Only arguments, no `fields(...)`: the span is built without `tracing::span!`.
+#[observed(record(model, r#type))]
+fn recorded_only(model: &str, r#type: u8, api_key: &str) -> Result<usize, AppError> {
+    if r#type == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(model.len() + api_key.len())
+}
+
 #[observed(err, ret)]
 async fn child(fail: bool) -> Result<u32, AppError> {
     if fail { Err(AppError::NotFound) } else { Ok(7) }
@@ -330,6 +339,27 @@ fn arguments_are_recorded_only_when_named() {
     let everything = format!("{spans:?}");
     assert!(!everything.contains("sk-secret"), "{everything}");
     assert!(!everything.contains("hello"), "{everything}");
+
+    let spans = spans_of(|| {
+        recorded_only("claude", 1, "sk-other").unwrap();
+        recorded_only("claude", 0, "sk-other").unwrap_err();
+    });
+    let recorded: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name.ends_with("::recorded_only"))
+        .collect();
+    assert_eq!(recorded.len(), 2, "{spans:#?}");
+    for span in &recorded {
+        assert_eq!(span.fields["model"], "\"claude\"");
+        assert!(!span.fields.contains_key("api_key"));
+    }
+    assert_eq!(recorded[0].fields["type"], "1");
+    assert!(!recorded[0].fields.contains_key("error"));
+    // The error is still recorded on a span built this way.
+    assert_eq!(recorded[1].fields["type"], "0");
+    assert_eq!(recorded[1].fields["error"], "app error: NotFound");
+    assert_eq!(recorded[1].fields["otel.status_code"], "ERROR");
+    assert!(!format!("{spans:?}").contains("sk-other"));
 }
 
 #[test]

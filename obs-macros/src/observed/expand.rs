@@ -4,6 +4,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use super::parse::{Args, FieldFormat};
 use crate::wrap::{Function, Shape};
@@ -147,25 +148,51 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
         Some((_, n)) => quote!(#n),
         None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
     };
-    if args.record.is_none() && args.fields.is_none() {
-        // No values to record: a callsite of our own and one non-generic runtime call, instead of
-        // `tracing::span!` (recursive macro_rules, a const-generic `FieldName` per field, the
-        // interest checks inlined into every function).
-        return quote! {{
+    if args.fields.is_none() {
+        // Only argument values, if any: a callsite of our own and non-generic runtime calls,
+        // instead of `tracing::span!` (recursive macro_rules, a const-generic `FieldName` per
+        // field, the interest checks inlined into every function). Values are wrapped only when
+        // the span is enabled.
+        let names: Vec<_> = recorded_names(args);
+        let statics = quote! {
             static __OBS_META: #p::tracing::Metadata<'static> = #p::tracing::Metadata::new(
                 #name, #target, #level,
                 ::core::option::Option::Some(::core::file!()),
                 ::core::option::Option::Some(::core::line!()),
                 ::core::option::Option::Some(::core::module_path!()),
                 #p::tracing::field::FieldSet::new(
-                    &["otel.status_code", "error"],
+                    &["otel.status_code", "error" #(, #names)*],
                     #p::tracing::callsite::Identifier(&__OBS_CALLSITE),
                 ),
                 #p::tracing::metadata::Kind::SPAN,
             );
             static __OBS_CALLSITE: #p::tracing::callsite::DefaultCallsite =
                 #p::tracing::callsite::DefaultCallsite::new(&__OBS_META);
-            #p::span_no_values(&__OBS_CALLSITE)
+        };
+        if names.is_empty() {
+            return quote! {{ #statics #p::span_no_values(&__OBS_CALLSITE) }};
+        }
+        // Each value carries its name's span, so an argument that is not `Debug` is reported
+        // at its name in `record(...)`.
+        let values = args
+            .record
+            .iter()
+            .flat_map(|(_, idents)| idents)
+            .map(|ident| {
+                let p = respanned(p, ident.span());
+                quote_spanned!(ident.span()=> ::core::option::Option::Some(
+                    &#p::tracing::field::debug(&#ident) as &dyn #p::tracing::Value
+                ))
+            });
+        return quote! {{
+            #statics
+            if #p::span_enabled(&__OBS_CALLSITE) {
+                #p::span_new(&__OBS_CALLSITE, &[
+                    ::core::option::Option::None, ::core::option::Option::None, #(#values),*
+                ])
+            } else {
+                #p::tracing::Span::none()
+            }
         }};
     }
     let recorded = args
@@ -183,6 +210,27 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
             #fields
         )
     }
+}
+
+/// `tokens` with every span set to `span`, so that an error in code built from them points there.
+fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
+/// The span field names of the arguments in `record(...)`, as string literals.
+fn recorded_names(args: &Args) -> Vec<syn::LitStr> {
+    args.record
+        .iter()
+        .flat_map(|(_, idents)| idents)
+        .map(|ident| syn::LitStr::new(&ident.unraw().to_string(), ident.span()))
+        .collect()
 }
 
 fn level(args: &Args, p: &TokenStream) -> TokenStream {
