@@ -127,6 +127,14 @@ pub fn validate(args: &Args, func: &Function) -> syn::Result<()> {
                     name.span(),
                     "`self` cannot be recorded whole; record a field with `fields(name = ?self.field)`".into(),
                 );
+            } else if name == "error" {
+                err(
+                    name.span(),
+                    "the span's `error` field is where an `Err` is recorded, so a parameter named \
+                     `error` cannot be recorded under that name; record it as another field with \
+                     `fields(input_error = ?error)`"
+                        .into(),
+                );
             } else if !params.iter().any(|p| p == name) {
                 let list: Vec<String> = params.iter().map(ToString::to_string).collect();
                 err(
