@@ -31,7 +31,7 @@
 //! |---|---|
 //! | `name = "..."`, `level = "debug"`, `target = "..."` | the span's name (default: the function's path), level (default `info`) and target |
 //! | `fields(k = %expr, k2 = ?expr)` | extra span fields, as in `#[tracing::instrument]` |
-| `record(arg, ...)` | record these arguments (with `Debug`; not one named `error`, the field an `Err` goes to); none are recorded otherwise |
+//! | `record(arg, ...)` | record these arguments (with `Debug`; not one named `error`, the field an `Err` goes to); none are recorded otherwise |
 //! | `ret`, `ret(Display)`, `err`, `err(Debug)` | an event with the return value / the error |
 //! | `span = false`, `metrics = false` | turn the span or the framework families off |
 //! | `stream` | for a function returning `impl Stream`: observe the stream until it ends or is dropped |
