@@ -38,7 +38,7 @@ bench_env "$started" "$command_line" "$load_before" "$load_after"
 python3 - >"$report" <<'PY'
 import os
 
-from bench_common import ns, run_lines
+from bench_common import ns, print_targets, run_lines, verdict
 
 
 def fmt(v):
@@ -59,10 +59,6 @@ def ratio(a, b):
 
 def fr(r):
     return "–" if r is None else (f"{r:.1f}x" if r >= 1 else f"{r:.2f}x")
-
-
-def verdict(ok):
-    return "n/a (not run)" if ok is None else ("**MET**" if ok else "**MISSED**")
 
 
 print(f"# `#[observed]` per-call overhead, run {os.environ['BENCH_DATE']}")
@@ -150,12 +146,7 @@ for shape in ("sync", "async"):
     print(f"- {shape}: obs metrics-only overhead {fo(over)}, of which above the floor: {fo(sub(over, floor))}")
 print()
 
-print("## Targets")
-print()
-print("| target | result | detail |")
-print("|---|---|---|")
-for name, ok, detail in targets:
-    print(f"| {name} | {verdict(ok)} | {detail} |")
+print_targets(targets)
 PY
 
 cat "$report"

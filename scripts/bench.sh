@@ -44,7 +44,7 @@ bench_env "$started" "$command_line" "$load_before" "$load_after"
 python3 - >"$report" <<'PY'
 import os
 
-from bench_common import ns, run_lines
+from bench_common import ns, print_targets, run_lines, verdict
 
 
 def fmt(v):
@@ -63,10 +63,6 @@ def ratio(a, b):
 
 def fr(r):
     return "–" if r is None else f"{r:.2f}x"
-
-
-def verdict(ok):
-    return "n/a (not run)" if ok is None else ("**MET**" if ok else "**MISSED**")
 
 
 def table(group, rows):
@@ -215,12 +211,7 @@ for line in memory.splitlines():
     if line.startswith("Target"):
         targets.append(("obs holds no more heap than the best peer", "**MET**" in line, line.split("peer): ", 1)[-1]))
 
-print("## Targets")
-print()
-print("| target | result | detail |")
-print("|---|---|---|")
-for name, ok, detail in targets:
-    print(f"| {name} | {verdict(ok)} | {detail} |")
+print_targets(targets)
 PY
 
 cat "$report"

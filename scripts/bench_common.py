@@ -24,3 +24,18 @@ def run_lines():
         f"- Load average: {env['BENCH_LOAD']}",
         f"- {env['BENCH_RUSTC']}; commit {env['BENCH_COMMIT']}",
     ]
+
+
+def verdict(ok):
+    """MET / MISSED for a target, or n/a when its benchmarks did not run."""
+    return "n/a (not run)" if ok is None else ("**MET**" if ok else "**MISSED**")
+
+
+def print_targets(targets):
+    """The closing "Targets" table of a report, from (name, ok, detail) rows."""
+    print("## Targets")
+    print()
+    print("| target | result | detail |")
+    print("|---|---|---|")
+    for name, ok, detail in targets:
+        print(f"| {name} | {verdict(ok)} | {detail} |")
