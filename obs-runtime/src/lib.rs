@@ -90,7 +90,8 @@ pub mod __private {
         result
     }
 
-    /// The span of a call whose fields are all empty.
+    /// The span of a call with no recorded arguments: its two fields (`otel.status_code`,
+    /// `error`) empty until the call ends.
     #[inline]
     pub fn span_no_values(callsite: &'static tracing::callsite::DefaultCallsite) -> tracing::Span {
         const NONE: [Option<&dyn tracing::Value>; 2] = [None; 2];

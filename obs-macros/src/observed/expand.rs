@@ -148,12 +148,15 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
         Some((_, n)) => quote!(#n),
         None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
     };
+    let recorded: Vec<&syn::Ident> = args.record.iter().flat_map(|(_, idents)| idents).collect();
     if args.fields.is_none() {
         // Only argument values, if any: a callsite of our own and non-generic runtime calls,
         // instead of `tracing::span!` (recursive macro_rules, a const-generic `FieldName` per
         // field, the interest checks inlined into every function). Values are wrapped only when
         // the span is enabled.
-        let names: Vec<_> = recorded_names(args);
+        let names = recorded
+            .iter()
+            .map(|ident| syn::LitStr::new(&ident.unraw().to_string(), ident.span()));
         let statics = quote! {
             static __OBS_META: #p::tracing::Metadata<'static> = #p::tracing::Metadata::new(
                 #name, #target, #level,
@@ -169,21 +172,17 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
             static __OBS_CALLSITE: #p::tracing::callsite::DefaultCallsite =
                 #p::tracing::callsite::DefaultCallsite::new(&__OBS_META);
         };
-        if names.is_empty() {
+        if recorded.is_empty() {
             return quote! {{ #statics #p::span_no_values(&__OBS_CALLSITE) }};
         }
         // Each value carries its name's span, so an argument that is not `Debug` is reported
         // at its name in `record(...)`.
-        let values = args
-            .record
-            .iter()
-            .flat_map(|(_, idents)| idents)
-            .map(|ident| {
-                let p = respanned(p, ident.span());
-                quote_spanned!(ident.span()=> ::core::option::Option::Some(
-                    &#p::tracing::field::debug(&#ident) as &dyn #p::tracing::Value
-                ))
-            });
+        let values = recorded.iter().map(|ident| {
+            let p = respanned(p, ident.span());
+            quote_spanned!(ident.span()=> ::core::option::Option::Some(
+                &#p::tracing::field::debug(&#ident) as &dyn #p::tracing::Value
+            ))
+        });
         return quote! {{
             #statics
             if #p::span_enabled(&__OBS_CALLSITE) {
@@ -195,11 +194,7 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
             }
         }};
     }
-    let recorded = args
-        .record
-        .iter()
-        .flat_map(|(_, names)| names)
-        .map(|n| quote!(#n = ?#n,));
+    let recorded = recorded.iter().map(|n| quote!(#n = ?#n,));
     let fields = args.fields.as_ref().map(|(_, f)| f);
     quote! {
         #p::tracing::span!(
@@ -221,15 +216,6 @@ fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
             token.set_span(span);
             token
         })
-        .collect()
-}
-
-/// The span field names of the arguments in `record(...)`, as string literals.
-fn recorded_names(args: &Args) -> Vec<syn::LitStr> {
-    args.record
-        .iter()
-        .flat_map(|(_, idents)| idents)
-        .map(|ident| syn::LitStr::new(&ident.unraw().to_string(), ident.span()))
         .collect()
 }
 
