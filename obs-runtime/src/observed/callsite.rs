@@ -289,6 +289,17 @@ impl<H: CallHook> Call<H> {
         }
     }
 
+    /// A call dropped before it finished: it panicked or was cancelled.
+    #[cold]
+    #[inline(never)]
+    fn record_unfinished(&self) {
+        let outcome = match self.state.get() {
+            State::Running if !std::thread::panicking() => Outcome::Cancelled,
+            _ => Outcome::Panic,
+        };
+        self.record(outcome);
+    }
+
     /// Marks that a poll of the call's future is unwinding.
     pub(crate) fn mark_panicked(&self) {
         if self.state.get() == State::Running {
@@ -334,18 +345,5 @@ impl<H: CallHook> Drop for Call<H> {
         if matches!(self.state.get(), State::Running | State::Panicked) {
             self.record_unfinished();
         }
-    }
-}
-
-impl<H: CallHook> Call<H> {
-    /// A call dropped before it finished: it panicked or was cancelled.
-    #[cold]
-    #[inline(never)]
-    fn record_unfinished(&self) {
-        let outcome = match self.state.get() {
-            State::Running if !std::thread::panicking() => Outcome::Cancelled,
-            _ => Outcome::Panic,
-        };
-        self.record(outcome);
     }
 }
