@@ -6,8 +6,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod error_kind;
-mod label_value;
+mod attr;
+mod buckets;
+mod derive;
+mod errors;
 mod metrics;
 mod naming;
 mod observed;
@@ -25,20 +27,16 @@ pub fn metrics(input: TokenStream) -> TokenStream {
 /// renamed with `#[label(rename = "...")]`.
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
-    match syn::parse(input) {
-        Ok(input) => label_value::derive(input).into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    use derive::label_value::{EnumOptions, SPEC, VariantOptions, check, expand};
+    derive::run::<EnumOptions, VariantOptions>(input.into(), &SPEC, check, expand).into()
 }
 
 /// Derives `ErrorKind` for an error enum: one kind per variant, in snake_case unless renamed with
 /// `#[error_kind(rename = "...")]`; the bounded `kind` label of `#[observed(error_kind)]`.
 #[proc_macro_derive(ErrorKind, attributes(error_kind))]
 pub fn derive_error_kind(input: TokenStream) -> TokenStream {
-    match syn::parse(input) {
-        Ok(input) => error_kind::derive(input).into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    use derive::error_kind::{EnumOptions, SPEC, VariantOptions, check, expand};
+    derive::run::<EnumOptions, VariantOptions>(input.into(), &SPEC, check, expand).into()
 }
 
 /// Observes a function: a `tracing` span per call and per-function call, latency, error and

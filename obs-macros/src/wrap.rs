@@ -1,16 +1,22 @@
 //! The one function-wrapping mechanism the attribute macros share.
 //!
 //! A function is parsed as attributes, visibility, signature and an *unparsed* brace-delimited
-//! body, so a body with a syntax error is emitted as written and the user sees rustc's error in
-//! their own code. The body is re-emitted inside a closure (sync), an `async move` block
-//! (`async fn`), or left as the expression producing the future or stream a function returns;
-//! `return` and `?` keep working because that closure or block is what they return from, and a
-//! never-taken `return` of the declared type (with `impl Trait` replaced by `_`) pins its type for
-//! inference.
+//! body (its leading inner attributes kept apart, to be emitted first), so a body with a syntax
+//! error is emitted as written and the user sees rustc's error in their own code.
+//!
+//! A macro's expand stage describes what it adds in a [`Layer`] (statics, statements run when the
+//! call starts, the span, the call guard's site and hook, how the return value is classified, an
+//! optional step after the body, an optional per-item hook for streams) and [`wrap`] emits one
+//! body per [`Shape`]. The body itself runs inside a closure (sync, and the code building a
+//! returned future or stream) or an `async move` block (`async fn`), so `return` and `?` keep
+//! working; a never-taken `return` of the declared type (with `impl Trait` replaced by `_`),
+//! spanned at the return type, pins its type for inference.
 
-use proc_macro2::{Group, TokenStream};
-use quote::{ToTokens, quote};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
 use syn::{Attribute, GenericArgument, PathArguments, ReturnType, Signature, Type, TypeParamBound};
 
 /// A function with a body: a free function, a method in an `impl`, or a provided trait method.
@@ -18,7 +24,10 @@ pub struct Function {
     pub attrs: Vec<Attribute>,
     pub vis: syn::Visibility,
     pub sig: Signature,
-    pub body: Group,
+    /// The body's leading inner attributes (`#![allow(...)]`, `//!` docs), as written.
+    pub inner_attrs: TokenStream,
+    /// The body after them, unparsed.
+    pub statements: TokenStream,
 }
 
 impl Parse for Function {
@@ -54,13 +63,36 @@ impl Parse for Function {
         if !input.is_empty() {
             return Err(input.error("expected a single function"));
         }
+        let (inner_attrs, statements) = split_inner_attrs(body.stream());
         Ok(Self {
             attrs,
             vis,
             sig,
-            body,
+            inner_attrs,
+            statements,
         })
     }
+}
+
+/// Splits a body's leading inner attributes (`# ! [...]`) from the rest; they must come first in
+/// the wrapped body, where the closure or async block around the rest would not allow them.
+fn split_inner_attrs(body: TokenStream) -> (TokenStream, TokenStream) {
+    let mut tokens: Vec<TokenTree> = body.into_iter().collect();
+    let mut end = 0;
+    while let [
+        TokenTree::Punct(hash),
+        TokenTree::Punct(bang),
+        TokenTree::Group(group),
+        ..,
+    ] = &tokens[end..]
+        && hash.as_char() == '#'
+        && bang.as_char() == '!'
+        && group.delimiter() == Delimiter::Bracket
+    {
+        end += 3;
+    }
+    let rest = tokens.split_off(end);
+    (tokens.into_iter().collect(), rest.into_iter().collect())
 }
 
 /// Whether the input starts with a function signature: `fn`, after any of `const`, `async`,
@@ -92,15 +124,42 @@ pub enum Shape {
         /// The return type is `Pin<Box<dyn Future ...>>`, so the wrapper must be boxed too.
         boxed: bool,
     },
+    /// Returns `impl Stream`: the body builds the stream, observed until it ends or is dropped.
+    Stream,
+}
+
+/// What a macro adds around a function body. Every field is tokens for the generated body, which
+/// may use the bindings `__obs_hook` (the hook, after `start`), `__obs_span` and `__obs_result`.
+pub struct Layer {
+    /// Items first in the body: the call site and span statics.
+    pub items: TokenStream,
+    /// Statements run when the call starts, before the body captures the arguments: values to
+    /// capture in owned or interned form.
+    pub start: TokenStream,
+    /// `Option<&'static CallSite>`: the function's own call site, or `None`.
+    pub site: TokenStream,
+    /// The `CallHook` run when the call ends.
+    pub hook: TokenStream,
+    /// The call's `tracing::Span`.
+    pub span: TokenStream,
+    /// `|&R, &Span, &Call| -> Outcome`: classifies the return value.
+    pub settle: TokenStream,
+    /// An expression over `__obs_result` (the body's value) giving the function's value, run
+    /// after the call is recorded (an audit commit); it may `.await` in the async shapes.
+    pub after: Option<TokenStream>,
+    /// The per-item hook of a stream (`Shape::Stream` only).
+    pub item_hook: Option<TokenStream>,
 }
 
 impl Function {
-    /// How the body relates to the work to observe.
-    pub fn shape(&self) -> Shape {
+    /// How the body relates to the work to observe; `stream` when the macro was told the
+    /// function returns a stream to observe.
+    pub fn shape(&self, stream: bool) -> Shape {
         if self.sig.asyncness.is_some() {
             return Shape::Async;
         }
         match &self.sig.output {
+            _ if stream => Shape::Stream,
             ReturnType::Type(_, ty) if is_impl_future(ty) => Shape::ReturnsFuture { boxed: false },
             ReturnType::Type(_, ty) if is_boxed_dyn_future(ty) => {
                 Shape::ReturnsFuture { boxed: true }
@@ -109,29 +168,29 @@ impl Function {
         }
     }
 
-    /// The body as an expression evaluating to the declared return value (`Sync`), the output
-    /// future's code (`Async`, an `async move` block), or the future or stream the function
-    /// returns (`ReturnsFuture`, or a sync function returning a stream).
-    pub fn body_expr(&self) -> TokenStream {
-        let body = self.body.stream();
+    /// The body as an expression: an `async move` block (`Async`), else a closure returning the
+    /// declared value, or the future or stream the function returns.
+    fn body_expr(&self, shape: Shape) -> TokenStream {
+        let body = &self.statements;
         let pin = self.return_type_pin();
-        match self.shape() {
+        match shape {
             Shape::Async => quote!(async move { #pin #body }),
             _ => quote!(move || { #pin #body }),
         }
     }
 
-    /// A never-taken `return` of the declared type, so `?` and `return` in the body infer.
+    /// A never-taken `return` of the declared type, so `?` and `return` in the body infer;
+    /// spanned at the return type, so an inference error points there.
     fn return_type_pin(&self) -> TokenStream {
-        let ty = match &self.sig.output {
-            ReturnType::Default => quote!(()),
+        let (ty, span) = match &self.sig.output {
+            ReturnType::Default => (quote!(()), self.sig.ident.span()),
             ReturnType::Type(_, ty) => {
                 let mut ty = (**ty).clone();
-                infer_impl_trait(&mut ty);
-                ty.into_token_stream()
+                ImplTraitToInfer.visit_type_mut(&mut ty);
+                (ty.into_token_stream(), self.sig.output.span())
             }
         };
-        quote! {
+        quote_spanned! {span=>
             #[allow(
                 unknown_lints, unreachable_code, clippy::diverging_sub_expression,
                 clippy::empty_loop, clippy::let_unit_value, clippy::let_with_type_underscore,
@@ -144,18 +203,28 @@ impl Function {
         }
     }
 
-    /// The function with `new_body` (the tokens inside the braces) in place of its body, and
-    /// `attrs` kept.
+    /// The function with `new_body` (the tokens inside the braces, after the body's inner
+    /// attributes) in place of its body, and `attrs` kept.
     pub fn with_body(&self, new_body: TokenStream) -> TokenStream {
         let Self {
-            attrs, vis, sig, ..
+            attrs,
+            vis,
+            sig,
+            inner_attrs,
+            ..
         } = self;
         quote! {
             #(#attrs)*
             #vis #sig {
+                #inner_attrs
                 #new_body
             }
         }
+    }
+
+    /// The function as written: what is emitted beside an error, so nothing cascades.
+    pub fn unchanged(&self) -> TokenStream {
+        self.with_body(self.statements.clone())
     }
 
     /// The names of the function's simple (`ident: Type`) parameters, `self` included.
@@ -173,6 +242,74 @@ impl Function {
     }
 }
 
+/// The function with `layer` around its body, for its `shape`; `p` is the runtime's
+/// `__private` path.
+pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> TokenStream {
+    let Layer {
+        items,
+        start,
+        site,
+        hook,
+        span,
+        settle,
+        after,
+        item_hook,
+    } = layer;
+    let body = func.body_expr(shape);
+    let pending = quote!(#p::Call::pending_with(#site, __obs_hook));
+    let then = |value: TokenStream| match after {
+        Some(after) => quote!({ let __obs_result = #value; #after }),
+        None => value,
+    };
+    let run = match shape {
+        Shape::Sync => {
+            then(quote!(#p::observe_sync(#site, __obs_hook, __obs_span, #body, #settle)))
+        }
+        Shape::Async => {
+            then(quote!(#p::ObservedFuture::new(#body, #pending, __obs_span, #settle).await))
+        }
+        Shape::ReturnsFuture { boxed } => {
+            let future =
+                quote!(#p::ObservedFuture::new(__obs_future, #pending, __obs_span, #settle));
+            let future = match after {
+                Some(_) => {
+                    let done = then(quote!(__obs_future.await));
+                    quote!({ let __obs_future = #future; async move { #done } })
+                }
+                None => future,
+            };
+            let future = if boxed {
+                quote!(::std::boxed::Box::pin(#future))
+            } else {
+                future
+            };
+            quote! {
+                let __obs_future = { let _entered = __obs_span.enter(); (#body)() };
+                #future
+            }
+        }
+        Shape::Stream => {
+            let stream = match item_hook {
+                Some(item_hook) => {
+                    quote!(#p::ObservedStream::with_item_hook(__obs_stream, #pending, __obs_span, #item_hook))
+                }
+                None => quote!(#p::ObservedStream::new(__obs_stream, #pending, __obs_span)),
+            };
+            quote! {
+                let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
+                #stream
+            }
+        }
+    };
+    func.with_body(quote! {
+        #items
+        #start
+        let __obs_hook = #hook;
+        let __obs_span = #span;
+        #run
+    })
+}
+
 fn collect_idents(pat: &syn::Pat, out: &mut Vec<syn::Ident>) {
     match pat {
         syn::Pat::Ident(p) => out.push(p.ident.clone()),
@@ -186,37 +323,19 @@ fn collect_idents(pat: &syn::Pat, out: &mut Vec<syn::Ident>) {
     }
 }
 
-/// Replaces every `impl Trait` in `ty` with `_`, which a `let` type may contain.
-fn infer_impl_trait(ty: &mut Type) {
-    match ty {
-        Type::ImplTrait(it) => {
+/// Replaces every `impl Trait` with `_`, which a `let` type may contain.
+struct ImplTraitToInfer;
+
+impl VisitMut for ImplTraitToInfer {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(it) = ty {
             *ty = Type::Infer(syn::TypeInfer {
                 attrs: Vec::new(),
                 underscore_token: syn::Token![_](it.impl_token.span),
             });
+        } else {
+            syn::visit_mut::visit_type_mut(self, ty);
         }
-        Type::Path(p) => {
-            if let Some(q) = &mut p.qself {
-                infer_impl_trait(&mut q.ty);
-            }
-            for seg in &mut p.path.segments {
-                if let PathArguments::AngleBracketed(args) = &mut seg.arguments {
-                    for arg in &mut args.args {
-                        if let GenericArgument::Type(t) = arg {
-                            infer_impl_trait(t);
-                        }
-                    }
-                }
-            }
-        }
-        Type::Reference(r) => infer_impl_trait(&mut r.elem),
-        Type::Ptr(p) => infer_impl_trait(&mut p.elem),
-        Type::Slice(s) => infer_impl_trait(&mut s.elem),
-        Type::Array(a) => infer_impl_trait(&mut a.elem),
-        Type::Paren(p) => infer_impl_trait(&mut p.elem),
-        Type::Group(g) => infer_impl_trait(&mut g.elem),
-        Type::Tuple(t) => t.elems.iter_mut().for_each(infer_impl_trait),
-        _ => {}
     }
 }
 

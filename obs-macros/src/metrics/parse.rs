@@ -14,12 +14,11 @@
 //! ```
 
 use darling::FromMeta;
-use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, ExprLit, ExprUnary, Ident, Lit, LitInt, LitStr, Token, Type, UnOp};
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Token, Type};
 
 /// Everything inside one `metrics!` invocation.
 pub struct Schema {
@@ -55,11 +54,7 @@ pub struct Family {
     pub labels: Vec<Label>,
 }
 
-/// `#[buckets(...)]`: the values, with the tokens each came from (for errors spanning them).
-pub struct Buckets {
-    pub attr: TokenStream,
-    pub bounds: Vec<(f64, TokenStream)>,
-}
+pub use crate::buckets::Buckets;
 
 /// One label of a family.
 pub struct Label {
@@ -227,36 +222,10 @@ fn parse_buckets(attr: &Attribute) -> syn::Result<Buckets> {
         }
         _ => Punctuated::new(),
     };
-    let mut bounds = Vec::new();
-    for expr in &exprs {
-        bounds.push((bucket_value(expr)?, expr.to_token_stream()));
-    }
     Ok(Buckets {
         attr: attr.to_token_stream(),
-        bounds,
+        bounds: crate::buckets::values(&exprs)?,
     })
-}
-
-fn bucket_value(expr: &Expr) -> syn::Result<f64> {
-    match expr {
-        Expr::Lit(ExprLit { lit, .. }) => match lit {
-            Lit::Float(f) => f.base10_parse(),
-            Lit::Int(i) => i.base10_parse::<f64>(),
-            _ => Err(syn::Error::new_spanned(
-                lit,
-                "a bucket boundary must be a number literal",
-            )),
-        },
-        Expr::Unary(ExprUnary {
-            op: UnOp::Neg(_),
-            expr,
-            ..
-        }) => bucket_value(expr).map(|v| -v),
-        other => Err(syn::Error::new_spanned(
-            other,
-            "a bucket boundary must be a number literal such as `0.25` or `10`",
-        )),
-    }
 }
 
 impl Group {

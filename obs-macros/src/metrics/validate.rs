@@ -6,11 +6,11 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::Span;
 use syn::ext::IdentExt;
 use syn::{GenericArgument, PathArguments, Type};
 
 use super::parse::{Family, Group, Label, Schema};
+use crate::errors::Errors;
 
 /// Metric kinds a family may declare.
 pub const KINDS: &[&str] = &[
@@ -94,35 +94,13 @@ const UNBOUNDED_TYPES: &[&str] = &[
     "Url",
 ];
 
-/// Collects errors so that one build reports all of them.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.add(syn::Error::new(span, message));
-    }
-
-    /// An error over all of `tokens` (a `Span` alone covers only their first token on stable).
-    fn push_spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
-        self.add(syn::Error::new_spanned(tokens, message));
-    }
-
-    fn add(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(e) => e.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-}
-
 /// Checks a whole schema.
 pub fn validate(schema: &Schema) -> syn::Result<()> {
-    let mut errors = Errors::default();
+    let mut errors = Errors::new();
     for group in &schema.groups {
         check_group(group, &mut errors);
     }
-    errors.0.map_or(Ok(()), Err)
+    errors.finish()
 }
 
 fn check_group(group: &Group, errors: &mut Errors) {
@@ -217,7 +195,7 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
     }
 
     match (&family.buckets, kind.as_str()) {
-        (Some(b), "Histogram") => check_buckets(b, errors),
+        (Some(b), "Histogram") => crate::buckets::check(b, "`#[buckets]`", errors),
         (Some(b), _) => errors.push_spanned(
             &b.attr,
             format!(
@@ -302,33 +280,6 @@ fn check_label(label: &Label, name: &str, errors: &mut Errors) {
                  or record per-request values (ids, addresses, timestamps) as a span attribute or an exemplar"
             ),
         );
-    }
-}
-
-fn check_buckets(buckets: &super::parse::Buckets, errors: &mut Errors) {
-    if buckets.bounds.is_empty() {
-        errors.push_spanned(
-            &buckets.attr,
-            "`#[buckets]` is empty; give at least one upper bound, or remove it for the default buckets",
-        );
-        return;
-    }
-    for (value, tokens) in &buckets.bounds {
-        if !value.is_finite() {
-            errors.push_spanned(
-                tokens,
-                "bucket boundaries must be finite; `+Inf` is always added as the last bucket",
-            );
-        }
-    }
-    for pair in buckets.bounds.windows(2) {
-        let ((prev, _), (next, tokens)) = (&pair[0], &pair[1]);
-        if prev.is_finite() && next.is_finite() && next <= prev {
-            errors.push_spanned(
-                tokens,
-                format!("bucket boundaries must strictly increase: {next} follows {prev}"),
-            );
-        }
     }
 }
 

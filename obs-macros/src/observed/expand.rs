@@ -3,19 +3,21 @@
 //! generic runtime code, not inlined per function).
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
-use super::parse::{Args, FieldFormat};
-use crate::wrap::{Function, Shape};
+use super::parse::Args;
+use crate::attr::{Common, FieldFormat, Keyed};
+use crate::wrap::{Function, Layer, wrap};
 
 /// The function with its body observed.
 pub fn expand(args: &Args, func: &Function) -> TokenStream {
-    let krate = crate::runtime_path(args.krate.as_ref().map(|(_, p)| p));
+    let common = &args.common;
+    let krate = common.runtime();
     let p = quote!(#krate::__private);
     let fn_name = func.sig.ident.to_string();
 
-    let (site_static, site) = if args.metrics_enabled() {
+    let (items, site) = if common.metrics_enabled() {
         (
             quote!(static __OBS_SITE: #p::CallSite = #p::CallSite::new(#fn_name, ::core::module_path!());),
             quote!(::core::option::Option::Some(&__OBS_SITE)),
@@ -23,49 +25,17 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
     } else {
         (quote!(), quote!(::core::option::Option::None))
     };
-    let span = span_expr(args, &p, &fn_name);
-    let settle = settle_fn(args, &p);
-    let body = func.body_expr();
-    let hook = hook(args, &p);
-    let pending = quote!(#p::Call::pending_with(#site, __obs_hook));
-
-    let new_body = match func.shape() {
-        _ if args.stream.is_some() => quote! {
-            #site_static
-            let __obs_hook = #hook;
-            let __obs_span = #span;
-            let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
-            #p::ObservedStream::new(__obs_stream, #pending, __obs_span)
-        },
-        Shape::Sync => quote! {
-            #site_static
-            let __obs_hook = #hook;
-            #p::observe_sync(#site, __obs_hook, #span, #body, #settle)
-        },
-        Shape::Async => quote! {
-            #site_static
-            let __obs_hook = #hook;
-            let __obs_span = #span;
-            #p::ObservedFuture::new(#body, #pending, __obs_span, #settle).await
-        },
-        Shape::ReturnsFuture { boxed } => {
-            let wrapped =
-                quote!(#p::ObservedFuture::new(__obs_future, #pending, __obs_span, #settle));
-            let wrapped = if boxed {
-                quote!(::std::boxed::Box::pin(#wrapped))
-            } else {
-                wrapped
-            };
-            quote! {
-                #site_static
-                let __obs_hook = #hook;
-                let __obs_span = #span;
-                let __obs_future = { let _entered = __obs_span.enter(); (#body)() };
-                #wrapped
-            }
-        }
+    let layer = Layer {
+        items,
+        start: quote!(),
+        site,
+        hook: hook(args, &p),
+        span: span_expr(common, &p, &fn_name),
+        settle: settle_fn(args, &p),
+        after: None,
+        item_hook: None,
     };
-    func.with_body(new_body)
+    wrap(func, func.shape(args.stream.is_some()), &layer, &p)
 }
 
 /// Recording into the user's own families when the call ends, or `NoHook`. The label values are
@@ -74,7 +44,11 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
     if args.duration.is_none() && args.calls.is_none() {
         return quote!(#p::NoHook);
     }
-    let exprs = args.labels.iter().flat_map(|(_, e)| e).collect::<Vec<_>>();
+    let exprs = args
+        .labels
+        .iter()
+        .flat_map(|l| &l.value)
+        .collect::<Vec<_>>();
     // Each value's binding carries its expression's span, so a wrong label type is reported at
     // the value in `labels(...)`.
     let names: Vec<_> = exprs
@@ -84,13 +58,13 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
         .collect();
     // The tuple of values (a wrong label count) is reported at `labels`, or without labels at
     // `duration` / `calls`.
-    let labels_key = args.labels.as_ref().map(|(key, _)| key.span());
+    let labels_key = args.labels.as_ref().map(|l| l.key.span());
     let tuple = |key: &proc_macro2::Ident, items: TokenStream| quote_spanned!(labels_key.unwrap_or(key.span())=> (#items));
     // The series are resolved when the call starts, so the hook holds only handles into the
     // families, not the label values: `labels(name.as_str())` does not keep `name` borrowed
     // while the body runs.
     let (duration_series, duration) = match &args.duration {
-        Some((key, family)) => {
+        Some(Keyed { key, value: family }) => {
             let values = match names.as_slice() {
                 [one] => quote!(#one),
                 many => tuple(key, quote!(#(#many),*)),
@@ -104,7 +78,7 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
         None => (quote!(), quote!()),
     };
     let (calls_series, calls) = match &args.calls {
-        Some((key, family)) => {
+        Some(Keyed { key, value: family }) => {
             let span = syn::spanned::Spanned::span(family);
             let each = [quote!(Ok), quote!(Error), quote!(Panic), quote!(Cancelled)].map(|o| {
                 let outcome = quote_spanned!(key.span()=> #p::Outcome::#o);
@@ -135,25 +109,24 @@ fn hook(args: &Args, p: &TokenStream) -> TokenStream {
 }
 
 /// The span for one call, or a disabled span.
-fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
-    if !args.span_enabled() {
+fn span_expr(common: &Common, p: &TokenStream, fn_name: &str) -> TokenStream {
+    if !common.span_enabled() {
         return quote!(#p::tracing::Span::none());
     }
-    let level = level(args, p);
-    let target = match &args.target {
-        Some((_, t)) => quote!(#t),
-        None => quote!(::core::module_path!()),
-    };
-    let name = match &args.name {
-        Some((_, n)) => quote!(#n),
+    let level = level(common, p);
+    let target = target(common);
+    let name = match &common.name {
+        Some(n) => n.value.to_token_stream(),
         None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
     };
-    let recorded: Vec<&syn::Ident> = args.record.iter().flat_map(|(_, idents)| idents).collect();
-    if args.fields.is_none() {
+    let recorded = common.recorded();
+    let kind = common.kind.as_ref().map(|k| k.value.as_str());
+    if common.fields.is_none() {
         // Only argument values, if any: a callsite of our own and non-generic runtime calls,
         // instead of `tracing::span!` (recursive macro_rules, a const-generic `FieldName` per
         // field, the interest checks inlined into every function). Values are wrapped only when
         // the span is enabled.
+        let kind_name = kind.map(|_| quote!("otel.kind",));
         let names = recorded
             .iter()
             .map(|ident| syn::LitStr::new(&ident.unraw().to_string(), ident.span()));
@@ -164,7 +137,7 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
                 ::core::option::Option::Some(::core::line!()),
                 ::core::option::Option::Some(::core::module_path!()),
                 #p::tracing::field::FieldSet::new(
-                    &["otel.status_code", "error" #(, #names)*],
+                    &["otel.status_code", "error", #kind_name #(#names,)*],
                     #p::tracing::callsite::Identifier(&__OBS_CALLSITE),
                 ),
                 #p::tracing::metadata::Kind::SPAN,
@@ -172,9 +145,11 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
             static __OBS_CALLSITE: #p::tracing::callsite::DefaultCallsite =
                 #p::tracing::callsite::DefaultCallsite::new(&__OBS_META);
         };
-        if recorded.is_empty() {
+        if recorded.is_empty() && kind.is_none() {
             return quote! {{ #statics #p::span_no_values(&__OBS_CALLSITE) }};
         }
+        let kind_value =
+            kind.map(|k| quote!(::core::option::Option::Some(&#k as &dyn #p::tracing::Value),));
         // Each value carries its name's span, so an argument that is not `Debug` is reported
         // at its name in `record(...)`.
         let values = recorded.iter().map(|ident| {
@@ -187,7 +162,7 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
             #statics
             if #p::span_enabled(&__OBS_CALLSITE) {
                 #p::span_new(&__OBS_CALLSITE, &[
-                    ::core::option::Option::None, ::core::option::Option::None, #(#values),*
+                    ::core::option::Option::None, ::core::option::Option::None, #kind_value #(#values),*
                 ])
             } else {
                 #p::tracing::Span::none()
@@ -195,12 +170,14 @@ fn span_expr(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
         }};
     }
     let recorded = recorded.iter().map(|n| quote!(#n = ?#n,));
-    let fields = args.fields.as_ref().map(|(_, f)| f);
+    let fields = common.fields.as_ref().map(|f| &f.value);
+    let kind = kind.map(|k| quote!(otel.kind = #k,));
     quote! {
         #p::tracing::span!(
             target: #target, #level, #name,
             otel.status_code = #p::tracing::field::Empty,
             error = #p::tracing::field::Empty,
+            #kind
             #(#recorded)*
             #fields
         )
@@ -219,11 +196,19 @@ fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
         .collect()
 }
 
-fn level(args: &Args, p: &TokenStream) -> TokenStream {
-    let level = args
+/// The span's and events' target: `target = "..."`, or the module path.
+fn target(common: &Common) -> TokenStream {
+    match &common.target {
+        Some(t) => t.value.to_token_stream(),
+        None => quote!(::core::module_path!()),
+    }
+}
+
+fn level(common: &Common, p: &TokenStream) -> TokenStream {
+    let level = common
         .level
         .as_ref()
-        .map_or("info".to_owned(), |(_, l)| l.value().to_ascii_lowercase());
+        .map_or("info".to_owned(), |l| l.value.value().to_ascii_lowercase());
     match level.as_str() {
         "trace" => quote!(#p::tracing::Level::TRACE),
         "debug" => quote!(#p::tracing::Level::DEBUG),
@@ -236,23 +221,21 @@ fn level(args: &Args, p: &TokenStream) -> TokenStream {
 /// The closure that classifies a return value when the call completes: outcome by type, error
 /// recorded on the span, error kind counted, `ret` / `err` events.
 fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
-    let record_error = args
+    let common = &args.common;
+    let record_error = common
         .span_enabled()
         .then(|| quote!((&&#p::ErrorProbe(__obs_r)).obs_record(_obs_span);));
-    let error_kind = args.error_kind.as_ref().map(|key| {
+    let error_kind = args.error_kind.as_ref().map(|error_kind| {
         // Spanned at `error_kind`, so a missing `ErrorKind` impl is reported there.
-        let kind_of = quote_spanned!(key.span()=> #p::error_kind_of(__obs_r));
+        let kind_of = quote_spanned!(error_kind.key.span()=> #p::error_kind_of(__obs_r));
         quote! {
             if let ::core::option::Option::Some((index, names)) = #kind_of {
                 _obs_call.error_kind(index, names);
             }
         }
     });
-    let target = match &args.target {
-        Some((_, t)) => quote!(#t),
-        None => quote!(::core::module_path!()),
-    };
-    let err_event = args.err.as_ref().map(|(key, format)| {
+    let target = target(common);
+    let err_event = common.err_format().map(|(key, format)| {
         let value = match format {
             FieldFormat::Display => quote!(%error),
             FieldFormat::Debug => quote!(?error),
@@ -265,8 +248,8 @@ fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
             }
         }
     });
-    let ret_event = args.ret.as_ref().map(|(key, format)| {
-        let level = level(args, p);
+    let ret_event = common.ret_format().map(|(key, format)| {
+        let level = level(common, p);
         // The format is checked once, at `ret`: a return type without it is one error there.
         let (as_dyn, value) = match format {
             FieldFormat::Display => (
@@ -284,7 +267,7 @@ fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
         };
         // With `err` too, `ret` records the `Ok` value and `err` the error, as in
         // `#[tracing::instrument]`.
-        if args.err.is_some() {
+        if common.err.is_some() {
             quote! {
                 if let ::core::result::Result::Ok(__obs_value) = __obs_r {
                     #event

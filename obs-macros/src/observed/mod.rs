@@ -6,10 +6,12 @@ mod validate;
 
 use proc_macro2::TokenStream;
 
+use crate::errors::Errors;
 use crate::wrap::Function;
 
 /// Runs the three stages. When the function itself does not parse, it is emitted unchanged
-/// next to the error, so the user sees the real problem in their code.
+/// next to the error, so the user sees the real problem in their code; on any other error, the
+/// function as written next to every error, so nothing cascades.
 pub fn observed(attr: TokenStream, item: TokenStream) -> TokenStream {
     let func: Function = match syn::parse2(item.clone()) {
         Ok(func) => func,
@@ -18,19 +20,18 @@ pub fn observed(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote::quote!(#item #error);
         }
     };
-    let args = match syn::parse2::<parse::Args>(attr) {
-        Ok(args) => args,
-        Err(e) => return with_error(&func, e),
-    };
-    if let Err(e) = validate::validate(&args, &func) {
-        return with_error(&func, e);
+    let mut errors = Errors::new();
+    let args = parse::parse(attr, &mut errors);
+    if let Some(args) = &args {
+        validate::validate(args, &func, &mut errors);
     }
-    expand::expand(&args, &func)
-}
-
-/// The function as written, plus the error: one diagnostic, no cascade of follow-on errors.
-fn with_error(func: &Function, error: syn::Error) -> TokenStream {
-    let error = error.to_compile_error();
-    let unchanged = func.with_body(func.body.stream());
-    quote::quote!(#unchanged #error)
+    match (errors.finish(), args) {
+        (Ok(()), Some(args)) => expand::expand(&args, &func),
+        (Err(e), _) => {
+            let unchanged = func.unchanged();
+            let error = e.to_compile_error();
+            quote::quote!(#unchanged #error)
+        }
+        (Ok(()), None) => unreachable!("parse returns nothing only with an error"),
+    }
 }
