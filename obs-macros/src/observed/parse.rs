@@ -46,13 +46,14 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Option<Args> {
             args.common.fields = Some(Keyed { key, value: tokens });
             continue;
         }
-        let Some(exprs) = errors.handle(attr::exprs(tokens.clone())) else {
+        let Some(exprs) = errors.handle(attr::exprs(tokens)) else {
             continue;
         };
         if key == "labels" {
             args.labels = Some(Keyed { key, value: exprs });
         } else if let Some(bounds) = errors.handle(crate::buckets::values(&exprs)) {
-            let attr = quote::quote!(#key(#tokens));
+            // Errors about the whole list point at its key.
+            let attr = quote::ToTokens::to_token_stream(&key);
             args.buckets = Some(Keyed {
                 key,
                 value: Buckets { attr, bounds },
