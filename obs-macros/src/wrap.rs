@@ -187,7 +187,8 @@ impl Function {
             ReturnType::Type(_, ty) => {
                 let mut ty = (**ty).clone();
                 ImplTraitToInfer.visit_type_mut(&mut ty);
-                (ty.into_token_stream(), self.sig.output.span())
+                let span = ty.span();
+                (ty.into_token_stream(), span)
             }
         };
         quote_spanned! {span=>
