@@ -5,6 +5,11 @@
 //! reason}`); every family of a registry pushed periodically ([`start_metrics_export`]); and
 //! W3C trace-context propagation helpers.
 //!
+//! The endpoint is parsed once into an [`Endpoint`] (a missing port is the scheme's default, 80);
+//! `https://` is refused, as obs has no TLS support built in, and so is anything else that export
+//! would ignore. Errors keep their cause: [`ExportError`]'s `source()` is the endpoint's, the
+//! exporter's or the OS's error.
+//!
 //! ```no_run
 //! use obs_runtime::export::{OtlpConfig, Protocol, traces_layer};
 //! use tracing_subscriber::layer::SubscriberExt;
@@ -43,10 +48,10 @@ pub use stats::{DropReason, Signal, dropped, sent};
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
-    /// OTLP/gRPC (default port 4317).
+    /// OTLP/gRPC (collectors listen on 4317 by convention; the endpoint must say so).
     Grpc,
-    /// OTLP/HTTP with protobuf bodies (default port 4318; `/v1/traces` and `/v1/metrics` are
-    /// appended to the endpoint's path).
+    /// OTLP/HTTP with protobuf bodies (4318 by convention); `/v1/traces` and `/v1/metrics` are
+    /// appended to the endpoint's path.
     HttpProtobuf,
 }
 
