@@ -4,7 +4,11 @@
 //!
 //! The configuration comes from code, a TOML or YAML file, and the standard OpenTelemetry
 //! environment variables, the environment overriding the file. Unknown keys, a bad endpoint, a
-//! sampling ratio outside `0..=1` or a port in use give a typed error naming the field.
+//! sampling ratio outside `0..=1` or a port in use give a typed error naming the field. So does
+//! a setting that would do nothing: an `https://` endpoint (obs has no TLS), a path on a gRPC
+//! endpoint, a push interval or sampler without `[otlp]`, `redact` without JSON logs, and the
+//! `OTEL_EXPORTER_OTLP_*` variables obs does not implement (headers, compression, certificates,
+//! per-signal endpoints, ...).
 //!
 //! ```toml
 //! [service]
@@ -17,9 +21,10 @@
 //! push_interval_secs = 10
 //!
 //! [otlp]
-//! endpoint = "http://otel-collector:4317"
+//! endpoint = "http://otel-collector:4317"   # a missing port is 80, as in any http:// URL
 //! protocol = "grpc"          # or "http/protobuf"
 //! sample_ratio = 0.25
+//! parent_based = true        # children follow their parent's decision
 //!
 //! [logs]
 //! level = "info"             # RUST_LOG overrides
@@ -35,7 +40,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::export::{ExportError, MetricsGuard, OtlpConfig, Protocol, TracesGuard};
+use crate::export::{
+    Endpoint, EndpointError, ExportError, MetricsGuard, OtlpConfig, Protocol, TracesGuard,
+    error_chain,
+};
 use crate::health::{CheckOptions, CheckResult, Health};
 use crate::logs::{JsonLayer, Redactor};
 use crate::metrics::Registry;
@@ -89,7 +97,7 @@ impl Default for ServiceConfig {
 pub struct MetricsConfig {
     /// Address to serve `/metrics` and `/health/*` on; not served when absent.
     pub listen: Option<String>,
-    /// Seconds between OTLP metric pushes (when `[otlp]` is set); 10 when absent.
+    /// Seconds between OTLP metric pushes; 10 when absent. Needs `[otlp]`.
     pub push_interval_secs: Option<f64>,
 }
 
@@ -97,14 +105,23 @@ pub struct MetricsConfig {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct OtlpSection {
-    /// The collector, `http://host:port`.
+    /// The collector, `http://host:port` (a missing port is 80; `https://` is refused, obs has
+    /// no TLS). For `http/protobuf`, a path is the base that `/v1/traces` and `/v1/metrics`
+    /// extend; a gRPC endpoint takes none.
     pub endpoint: String,
     /// `grpc` or `http/protobuf`.
     #[serde(default = "default_protocol")]
     pub protocol: String,
-    /// Share of root traces sampled.
+    /// Share of traces sampled, `0.0..=1.0`.
     #[serde(default = "default_ratio")]
     pub sample_ratio: f64,
+    /// Whether spans with a parent follow its decision (the ratio then picks root spans only).
+    #[serde(default = "default_parent_based")]
+    pub parent_based: bool,
+}
+
+fn default_parent_based() -> bool {
+    true
 }
 
 fn default_protocol() -> String {
@@ -123,7 +140,7 @@ pub struct LogsConfig {
     pub level: String,
     /// `json` (one object per line on standard output) or `none`.
     pub format: String,
-    /// Field names to mask, besides the defaults.
+    /// Field names to mask, besides the defaults. Needs `format = "json"`.
     pub redact: Vec<String>,
 }
 
@@ -139,6 +156,7 @@ impl Default for LogsConfig {
 
 /// Why a configuration was refused.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
     Io {
@@ -147,12 +165,13 @@ pub enum ConfigError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The file is not valid TOML / YAML for a [`Config`] (an unknown key, a wrong type, ...).
+    /// The file is not valid TOML / YAML for a [`Config`] (an unknown key, a wrong type, ...);
+    /// the source is the parser's error, which names the key and its place.
     Parse {
-        /// The file, or `<string>`.
+        /// The file, or `<toml>` / `<yaml>` for a string.
         origin: String,
-        /// The parser's message, which names the key.
-        message: String,
+        /// The parser's error.
+        source: crate::export::BoxError,
     },
     /// A value is not acceptable.
     Invalid {
@@ -163,35 +182,85 @@ pub enum ConfigError {
         /// Why not.
         reason: String,
     },
+    /// The OTLP endpoint cannot be exported to; the source says why.
+    Endpoint {
+        /// The field, `otlp.endpoint`.
+        field: String,
+        /// The value given.
+        value: String,
+        /// What is wrong with it.
+        source: EndpointError,
+    },
+}
+
+impl ConfigError {
+    /// The field or environment variable the error is about, when it is about one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } | Self::Endpoint { field, .. } => Some(field),
+            Self::Io { .. } | Self::Parse { .. } => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Io { path, source } => write!(f, "cannot read {path}: {source}"),
-            Self::Parse { origin, message } => {
-                write!(f, "invalid configuration in {origin}: {message}")
-            }
+            Self::Io { path, .. } => write!(f, "cannot read {path}"),
+            Self::Parse { origin, .. } => write!(f, "invalid configuration in {origin}"),
             Self::Invalid {
                 field,
                 value,
                 reason,
             } => write!(f, "invalid `{field}` = {value:?}: {reason}"),
+            Self::Endpoint { field, value, .. } => write!(f, "invalid `{field}` = {value:?}"),
         }
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            Self::Parse { source, .. } => Some(&**source),
+            Self::Endpoint { source, .. } => Some(source),
+            Self::Invalid { .. } => None,
+        }
+    }
+}
+
+/// `OTEL_*` variables obs does not implement: refused rather than ignored, since each would
+/// change what an OpenTelemetry SDK sends (and the span exporter would apply some of them to
+/// spans but not to metrics).
+const UNSUPPORTED_ENV: &[&str] = &[
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    "OTEL_EXPORTER_OTLP_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+    "OTEL_EXPORTER_OTLP_INSECURE",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+    "OTEL_TRACES_EXPORTER",
+    "OTEL_METRICS_EXPORTER",
+    "OTEL_PROPAGATORS",
+];
 
 impl Config {
     /// Parses TOML.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Parse {
             origin: "<toml>".into(),
-            message: e.message().to_owned()
-                + &e.span()
-                    .map(|s| format!(" (at byte {})", s.start))
-                    .unwrap_or_default(),
+            source: Box::new(e),
         })
     }
 
@@ -199,7 +268,7 @@ impl Config {
     pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
         serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Parse {
             origin: "<yaml>".into(),
-            message: e.to_string(),
+            source: Box::new(e),
         })
     }
 
@@ -216,16 +285,19 @@ impl Config {
             _ => Self::from_toml(&text),
         };
         parsed.map_err(|e| match e {
-            ConfigError::Parse { message, .. } => ConfigError::Parse {
+            ConfigError::Parse { source, .. } => ConfigError::Parse {
                 origin: shown,
-                message,
+                source,
             },
             other => other,
         })
     }
 
     /// Applies the standard OpenTelemetry environment variables (and `RUST_LOG`) from the
-    /// process environment, overriding what the file said.
+    /// process environment, overriding what the file said: `OTEL_SERVICE_NAME`,
+    /// `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
+    /// `OTEL_TRACES_SAMPLER` (and `_ARG`) and `OTEL_SDK_DISABLED`. Other `OTEL_EXPORTER_OTLP_*`
+    /// variables, which obs does not implement, are refused.
     pub fn with_env(self) -> Result<Self, ConfigError> {
         self.with_env_from(|k| std::env::var(k).ok())
     }
@@ -239,6 +311,25 @@ impl Config {
             field: field.into(),
             value: value.into(),
             reason: reason.into(),
+        };
+        if let Some(name) = UNSUPPORTED_ENV.iter().find(|name| var(name).is_some()) {
+            return Err(invalid(
+                name,
+                &var(name).unwrap_or_default(),
+                "obs does not implement this variable; unset it",
+            ));
+        }
+        let disabled = match var("OTEL_SDK_DISABLED").as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "OTEL_SDK_DISABLED",
+                    other,
+                    "expected true or false",
+                ));
+            }
         };
         if let Some(name) = var("OTEL_SERVICE_NAME") {
             self.service.name = name;
@@ -268,6 +359,14 @@ impl Config {
                 }
             }
         }
+        if let Some(level) = var("RUST_LOG") {
+            self.logs.level = level;
+        }
+        if disabled {
+            // The specification's switch for every signal: no export, whatever else is set.
+            self.otlp = None;
+            return Ok(self);
+        }
         let endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT");
         let protocol = var("OTEL_EXPORTER_OTLP_PROTOCOL");
         if endpoint.is_some() || protocol.is_some() {
@@ -275,6 +374,7 @@ impl Config {
                 endpoint: String::new(),
                 protocol: default_protocol(),
                 sample_ratio: default_ratio(),
+                parent_based: default_parent_based(),
             });
             if let Some(e) = endpoint {
                 section.endpoint = e;
@@ -292,6 +392,13 @@ impl Config {
             }
         }
         if let Some(sampler) = var("OTEL_TRACES_SAMPLER") {
+            let Some(otlp) = &mut self.otlp else {
+                return Err(invalid(
+                    "OTEL_TRACES_SAMPLER",
+                    &sampler,
+                    "spans are not exported (no [otlp] section nor OTEL_EXPORTER_OTLP_ENDPOINT), so nothing would be sampled",
+                ));
+            };
             let arg = var("OTEL_TRACES_SAMPLER_ARG");
             let ratio = match sampler.as_str() {
                 "always_on" | "parentbased_always_on" => 1.0,
@@ -314,18 +421,26 @@ impl Config {
                     ));
                 }
             };
-            if let Some(otlp) = &mut self.otlp {
-                otlp.sample_ratio = ratio;
-            }
-        }
-        if let Some(level) = var("RUST_LOG") {
-            self.logs.level = level;
+            otlp.sample_ratio = ratio;
+            otlp.parent_based = sampler.starts_with("parentbased_");
+        } else if let Some(arg) = var("OTEL_TRACES_SAMPLER_ARG") {
+            return Err(invalid(
+                "OTEL_TRACES_SAMPLER_ARG",
+                &arg,
+                "has no effect without OTEL_TRACES_SAMPLER=traceidratio or parentbased_traceidratio",
+            ));
         }
         Ok(self)
     }
 
     /// Checks every value, naming the field of the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.checked().map(|_| ())
+    }
+
+    /// Checks every value; returns the export configuration and the parsed endpoint, when
+    /// exporting.
+    fn checked(&self) -> Result<Option<(OtlpConfig, Endpoint)>, ConfigError> {
         let invalid = |field: &str, value: String, reason: String| ConfigError::Invalid {
             field: field.into(),
             value,
@@ -347,27 +462,21 @@ impl Config {
                 "expected host:port with a numeric host, such as 0.0.0.0:9464".into(),
             ));
         }
-        if let Some(secs) = self.metrics.push_interval_secs
-            && !(secs.is_finite() && secs > 0.0)
-        {
-            return Err(invalid(
-                "metrics.push_interval_secs",
-                secs.to_string(),
-                "must be a positive number".into(),
-            ));
-        }
-        if let Some(otlp) = &self.otlp {
-            self.otlp_config(otlp)?.validate().map_err(|e| match e {
-                ExportError::InvalidSampleRatio(r) => invalid(
-                    "otlp.sample_ratio",
-                    r.to_string(),
-                    "must be between 0.0 and 1.0".into(),
-                ),
-                ExportError::InvalidEndpoint { endpoint, reason } => {
-                    invalid("otlp.endpoint", endpoint, reason)
-                }
-                other => invalid("otlp", String::new(), other.to_string()),
-            })?;
+        if let Some(secs) = self.metrics.push_interval_secs {
+            if !(secs.is_finite() && secs > 0.0) {
+                return Err(invalid(
+                    "metrics.push_interval_secs",
+                    secs.to_string(),
+                    "must be a positive number".into(),
+                ));
+            }
+            if self.otlp.is_none() {
+                return Err(invalid(
+                    "metrics.push_interval_secs",
+                    secs.to_string(),
+                    "metrics are pushed only to an [otlp] collector, and none is set".into(),
+                ));
+            }
         }
         if !matches!(self.logs.format.as_str(), "json" | "none") {
             return Err(invalid(
@@ -376,11 +485,35 @@ impl Config {
                 "expected json or none".into(),
             ));
         }
+        if self.logs.format == "none" && !self.logs.redact.is_empty() {
+            return Err(invalid(
+                "logs.redact",
+                self.logs.redact.join(","),
+                "masks fields of JSON logs, which logs.format = \"none\" turns off".into(),
+            ));
+        }
         self.logs
             .level
             .parse::<tracing_subscriber::filter::Targets>()
             .map_err(|e| invalid("logs.level", self.logs.level.clone(), e.to_string()))?;
-        Ok(())
+        let Some(otlp) = &self.otlp else {
+            return Ok(None);
+        };
+        let config = self.otlp_config(otlp)?;
+        let endpoint = config.validate().map_err(|e| match e {
+            ExportError::InvalidSampleRatio(r) => invalid(
+                "otlp.sample_ratio",
+                r.to_string(),
+                "must be between 0.0 and 1.0".into(),
+            ),
+            ExportError::InvalidEndpoint { endpoint, source } => ConfigError::Endpoint {
+                field: "otlp.endpoint".into(),
+                value: endpoint,
+                source,
+            },
+            other => invalid("otlp", String::new(), error_chain(&other)),
+        })?;
+        Ok(Some((config, endpoint)))
     }
 
     fn otlp_config(&self, otlp: &OtlpSection) -> Result<OtlpConfig, ConfigError> {
@@ -407,12 +540,14 @@ impl Config {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         config.sample_ratio = otlp.sample_ratio;
+        config.parent_based = otlp.parent_based;
         Ok(config)
     }
 }
 
-/// Why [`init`] failed.
+/// Why [`init`] failed; the source is the error of the part that failed.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum InitError {
     /// The configuration is invalid.
     Config(ConfigError),
@@ -421,23 +556,30 @@ pub enum InitError {
     /// Export could not start.
     Export(ExportError),
     /// A global `tracing` subscriber was already installed.
-    SubscriberAlreadySet,
+    SubscriberAlreadySet(tracing::subscriber::SetGlobalDefaultError),
 }
 
 impl std::fmt::Display for InitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Config(e) => e.fmt(f),
-            Self::Serve(e) => write!(f, "metrics.listen: {e}"),
-            Self::Export(e) => write!(f, "otlp: {e}"),
-            Self::SubscriberAlreadySet => {
-                f.write_str("a global tracing subscriber is already installed")
-            }
-        }
+        f.write_str(match self {
+            Self::Config(_) => "invalid configuration",
+            Self::Serve(_) => "cannot serve `metrics.listen`",
+            Self::Export(_) => "cannot start OTLP export",
+            Self::SubscriberAlreadySet(_) => "cannot install the tracing subscriber",
+        })
     }
 }
 
-impl std::error::Error for InitError {}
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Config(e) => Some(e),
+            Self::Serve(e) => Some(e),
+            Self::Export(e) => Some(e),
+            Self::SubscriberAlreadySet(e) => Some(e),
+        }
+    }
+}
 
 impl From<ConfigError> for InitError {
     fn from(e: ConfigError) -> Self {
@@ -457,7 +599,8 @@ pub struct ObsGuard {
 /// What shutdown could not deliver.
 #[derive(Debug, Default)]
 pub struct ShutdownReport {
-    /// Problems met, one line each (spans not delivered, the server not stopping cleanly, ...).
+    /// Problems met, one line each with its causes (spans not delivered, the server not
+    /// stopping cleanly, ...).
     pub problems: Vec<String>,
 }
 
@@ -479,17 +622,21 @@ impl ObsGuard {
         if let Some(traces) = self.traces.take()
             && let Err(e) = tokio::task::spawn_blocking(move || traces.shutdown(timeout))
                 .await
-                .unwrap_or_else(|e| Err(ExportError::Undelivered(e.to_string())))
+                .unwrap_or_else(|e| Err(ExportError::Undelivered(Box::new(e))))
         {
-            report.problems.push(e.to_string());
+            report.problems.push(error_chain(&e));
         }
-        if let Some(metrics) = self.metrics.take() {
-            let _ = tokio::task::spawn_blocking(move || metrics.shutdown()).await;
+        if let Some(metrics) = self.metrics.take()
+            && let Err(e) = tokio::task::spawn_blocking(move || metrics.shutdown()).await
+        {
+            report
+                .problems
+                .push(format!("metric push: {}", error_chain(&e)));
         }
         if let Some(server) = self.server.take()
             && let Err(e) = server.shutdown().await
         {
-            report.problems.push(format!("server: {e}"));
+            report.problems.push(format!("server: {}", error_chain(&e)));
         }
         report
     }
@@ -500,7 +647,7 @@ impl ObsGuard {
 /// OTLP, and installs the global `tracing` subscriber with JSON logs. Call inside a tokio
 /// runtime.
 pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
-    config.validate()?;
+    let otlp = config.checked()?;
     let health = Arc::new(Health::new(
         config
             .service
@@ -508,14 +655,11 @@ pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
             .clone()
             .unwrap_or_else(|| "unknown".into()),
     ));
-    let otlp = match &config.otlp {
-        Some(section) => Some(config.otlp_config(section)?),
-        None => None,
-    };
-    if let Some(otlp) = &otlp {
-        let target = otlp.endpoint.clone();
+    if let Some((_, endpoint)) = &otlp {
+        let endpoint = endpoint.clone();
         health.add_check("otlp_collector", CheckOptions::default(), move || {
-            collector_reachable(target.clone())
+            let endpoint = endpoint.clone();
+            async move { collector_reachable(&endpoint).await }
         });
     }
 
@@ -544,7 +688,7 @@ pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
                 },
             )?;
     let (traces_layer, traces) = match &otlp {
-        Some(otlp) => {
+        Some((otlp, _)) => {
             let (layer, guard) = crate::export::traces_layer(otlp).map_err(InitError::Export)?;
             (Some(layer), Some(guard))
         }
@@ -564,11 +708,10 @@ pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
         .with(traces_layer)
         .with(exemplars)
         .with(json);
-    tracing::subscriber::set_global_default(subscriber)
-        .map_err(|_| InitError::SubscriberAlreadySet)?;
+    tracing::subscriber::set_global_default(subscriber).map_err(InitError::SubscriberAlreadySet)?;
 
     let metrics = match &otlp {
-        Some(otlp) => {
+        Some((otlp, _)) => {
             let interval =
                 Duration::from_secs_f64(config.metrics.push_interval_secs.unwrap_or(10.0));
             Some(
@@ -586,18 +729,15 @@ pub async fn init(config: Config) -> Result<ObsGuard, InitError> {
     })
 }
 
-/// Healthy when the collector's port accepts a connection; degraded otherwise (the service still
-/// works, its telemetry is being dropped and counted).
-async fn collector_reachable(endpoint: String) -> CheckResult {
-    let authority = endpoint
-        .split_once("://")
-        .map_or(endpoint.as_str(), |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    match tokio::net::TcpStream::connect(&authority).await {
+/// The readiness check [`init`] adds for the collector: healthy when `endpoint`'s host and port
+/// (the scheme's default when the URL names none) accept a TCP connection; degraded otherwise
+/// (the service still works, its telemetry is being dropped and counted).
+pub async fn collector_reachable(endpoint: &Endpoint) -> CheckResult {
+    match tokio::net::TcpStream::connect((endpoint.host(), endpoint.port())).await {
         Ok(_) => CheckResult::healthy(),
-        Err(e) => CheckResult::degraded(format!("OTLP collector {authority} unreachable: {e}")),
+        Err(e) => CheckResult::degraded(format!(
+            "OTLP collector {} unreachable: {e}",
+            endpoint.origin()
+        )),
     }
 }

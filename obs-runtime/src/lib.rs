@@ -24,6 +24,7 @@
 //! assert!(text.contains("doc_gateway_requests_total{provider=\"open_ai\"} 1"));
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -36,20 +37,27 @@ pub mod observed;
 pub mod time;
 
 #[cfg(feature = "otlp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
 pub mod export;
 #[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub mod health;
 #[cfg(feature = "init")]
+#[cfg_attr(docsrs, doc(cfg(feature = "init")))]
 pub mod init;
 #[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
 pub mod interop;
 #[cfg(feature = "logs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logs")))]
 pub mod logs;
 #[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub mod serve;
 
 pub use expose::Format;
 #[cfg(feature = "init")]
+#[cfg_attr(docsrs, doc(cfg(feature = "init")))]
 pub use init::{Config, init};
 pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,

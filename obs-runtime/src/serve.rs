@@ -123,7 +123,7 @@ fn accepts_gzip(accept_encoding: &str) -> bool {
     })
 }
 
-/// Why the server could not start.
+/// Why the server could not start; the source is the OS error.
 #[derive(Debug)]
 pub enum ServeError {
     /// The address could not be bound (in use, not local, no permission).
@@ -138,7 +138,7 @@ pub enum ServeError {
 impl std::fmt::Display for ServeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Self::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
         }
     }
 }

@@ -1,9 +1,13 @@
 //! Configuration for `obs_runtime::init`: TOML and YAML files, the standard OpenTelemetry
-//! environment variables overriding them, and typed errors that name the field.
+//! environment variables overriding them, typed errors that name the field and keep their cause,
+//! and no setting accepted that would then do nothing.
 
 use std::collections::HashMap;
+use std::error::Error as _;
 
-use obs_runtime::init::{Config, ConfigError};
+use obs_runtime::export::{Endpoint, EndpointError};
+use obs_runtime::health::HealthStatus;
+use obs_runtime::init::{Config, ConfigError, collector_reachable};
 
 const TOML: &str = r#"
 [service]
@@ -52,9 +56,16 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 
 fn invalid_field(result: Result<Config, ConfigError>) -> String {
     match result.and_then(|c| c.validate().map(|()| c)) {
-        Err(ConfigError::Invalid { field, .. }) => field,
-        other => panic!("expected an invalid field, got {other:?}"),
+        Err(e) => e
+            .field()
+            .unwrap_or_else(|| panic!("expected an invalid field, got {e:?}"))
+            .to_owned(),
+        Ok(config) => panic!("expected an invalid field, got {config:?}"),
     }
+}
+
+fn with_endpoint(endpoint: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(&TOML.replace("http://collector:4317", endpoint))
 }
 
 #[test]
@@ -79,14 +90,23 @@ fn files_are_read_by_extension() {
         Config::from_file(dir.join("obs.yaml")).unwrap()
     );
     match Config::from_file(dir.join("missing.toml")) {
-        Err(ConfigError::Io { path, .. }) => assert!(path.ends_with("missing.toml")),
+        Err(error @ ConfigError::Io { .. }) => {
+            let ConfigError::Io { path, .. } = &error else {
+                unreachable!()
+            };
+            assert!(path.ends_with("missing.toml"));
+            let io = error.source().expect("the OS error");
+            let io = io.downcast_ref::<std::io::Error>().unwrap();
+            assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+            assert!(!error.to_string().contains(&io.to_string()), "{error}");
+        }
         other => panic!("{other:?}"),
     }
     std::fs::write(dir.join("bad.toml"), "[metrics]\nlisten_on = \"x\"\n").unwrap();
     match Config::from_file(dir.join("bad.toml")) {
-        Err(ConfigError::Parse { origin, message }) => {
+        Err(ConfigError::Parse { origin, source }) => {
             assert!(origin.ends_with("bad.toml"));
-            assert!(message.contains("listen_on"), "{message}");
+            assert!(source.to_string().contains("listen_on"), "{source}");
         }
         other => panic!("{other:?}"),
     }
@@ -100,12 +120,16 @@ fn unknown_keys_are_refused_by_name() {
         ("[otlpp]\nendpoint = \"x\"\n", "otlpp"),
     ] {
         match Config::from_toml(text) {
-            Err(ConfigError::Parse { message, .. }) => assert!(message.contains(key), "{message}"),
+            Err(ConfigError::Parse { source, .. }) => {
+                assert!(source.to_string().contains(key), "{source}")
+            }
             other => panic!("{other:?}"),
         }
     }
     match Config::from_yaml("logs:\n  levle: info\n") {
-        Err(ConfigError::Parse { message, .. }) => assert!(message.contains("levle"), "{message}"),
+        Err(ConfigError::Parse { source, .. }) => {
+            assert!(source.to_string().contains("levle"), "{source}")
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -211,5 +235,194 @@ fn bad_values_name_their_field() {
     assert_eq!(
         error.to_string(),
         "invalid `otlp.sample_ratio` = \"-1\": must be between 0.0 and 1.0"
+    );
+}
+
+#[test]
+fn an_endpoint_without_a_port_gets_its_schemes_default() {
+    let config = with_endpoint("http://collector").unwrap();
+    config.validate().unwrap();
+    let endpoint: Endpoint = "http://collector".parse().unwrap();
+    assert_eq!((endpoint.host(), endpoint.port()), ("collector", 80));
+    assert_eq!(endpoint.origin(), "http://collector:80");
+    // The scheme's default, not OTLP's 4317: the endpoint is a URL like any other.
+    assert_eq!("https://collector".parse::<Endpoint>().unwrap().port(), 443);
+    assert_eq!(
+        "http://collector:4317".parse::<Endpoint>().unwrap().port(),
+        4317
+    );
+}
+
+#[test]
+fn https_endpoints_are_refused_saying_why() {
+    for protocol in ["grpc", "http/protobuf"] {
+        let config = Config::from_toml(
+            &TOML
+                .replace("http://collector:4317", "https://collector:4317")
+                .replace("\"grpc\"", &format!("\"{protocol}\"")),
+        )
+        .unwrap();
+        let error = config.validate().unwrap_err();
+        assert_eq!(error.field(), Some("otlp.endpoint"));
+        let cause = error.source().expect("the endpoint error");
+        assert!(
+            matches!(
+                cause.downcast_ref::<EndpointError>(),
+                Some(EndpointError::TlsUnsupported)
+            ),
+            "{cause:?}"
+        );
+        assert!(cause.to_string().contains("TLS"), "{cause}");
+    }
+    // From the environment too.
+    let error = Config::default()
+        .with_env_from(env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://otel:4317")]))
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    assert_eq!(error.field(), Some("otlp.endpoint"));
+}
+
+#[test]
+fn endpoints_that_would_be_misread_are_refused() {
+    for endpoint in [
+        "collector:4317",
+        "http://collector:port",
+        "http://collector:70000",
+        "http://collector:4317/otlp",
+        "http://user@collector:4317",
+        "http://collector:4317?x=1",
+    ] {
+        assert_eq!(
+            invalid_field(with_endpoint(endpoint)),
+            "otlp.endpoint",
+            "{endpoint}"
+        );
+    }
+    // On OTLP/HTTP a path is a base, which /v1/traces and /v1/metrics extend.
+    let http = Config::from_toml(
+        &TOML
+            .replace("http://collector:4317", "http://collector:4318/otlp")
+            .replace("\"grpc\"", "\"http/protobuf\""),
+    )
+    .unwrap();
+    http.validate().unwrap();
+}
+
+#[test]
+fn endpoint_errors_keep_their_cause() {
+    let error = with_endpoint("http://coll ector")
+        .unwrap()
+        .validate()
+        .unwrap_err();
+    let endpoint = error.source().expect("the endpoint error");
+    assert!(endpoint.is::<EndpointError>());
+    let uri = endpoint.source().expect("http's own error");
+    assert!(uri.is::<http::uri::InvalidUri>());
+    // Each level says its own part, not its cause's again.
+    assert!(!error.to_string().contains(&endpoint.to_string()));
+    assert!(!endpoint.to_string().contains(&uri.to_string()));
+}
+
+#[test]
+fn settings_that_would_do_nothing_are_refused() {
+    let without_otlp = |patch: &str| {
+        Config::from_toml(&format!("[service]\nname = \"s\"\n{patch}")).and_then(|c| {
+            c.validate()?;
+            Ok(c)
+        })
+    };
+    assert!(without_otlp("").is_ok());
+    assert_eq!(
+        invalid_field(without_otlp("[metrics]\npush_interval_secs = 5\n")),
+        "metrics.push_interval_secs"
+    );
+    assert_eq!(
+        invalid_field(without_otlp(
+            "[logs]\nformat = \"none\"\nredact = [\"ssn\"]\n"
+        )),
+        "logs.redact"
+    );
+    assert_eq!(
+        invalid_field(
+            Config::default().with_env_from(env(&[("OTEL_TRACES_SAMPLER", "always_off")]))
+        ),
+        "OTEL_TRACES_SAMPLER"
+    );
+    assert_eq!(
+        invalid_field(
+            Config::from_toml(TOML)
+                .unwrap()
+                .with_env_from(env(&[("OTEL_TRACES_SAMPLER_ARG", "0.5")]))
+        ),
+        "OTEL_TRACES_SAMPLER_ARG"
+    );
+    for unsupported in [
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_COMPRESSION",
+        "OTEL_EXPORTER_OTLP_CERTIFICATE",
+    ] {
+        assert_eq!(
+            invalid_field(
+                Config::from_toml(TOML)
+                    .unwrap()
+                    .with_env_from(env(&[(unsupported, "x")]))
+            ),
+            unsupported
+        );
+    }
+}
+
+#[test]
+fn samplers_mean_what_they_say() {
+    let sampled = |sampler: &str| {
+        let otlp = Config::from_toml(TOML)
+            .unwrap()
+            .with_env_from(env(&[("OTEL_TRACES_SAMPLER", sampler)]))
+            .unwrap()
+            .otlp
+            .unwrap();
+        (otlp.sample_ratio, otlp.parent_based)
+    };
+    assert_eq!(sampled("always_off"), (0.0, false));
+    assert_eq!(sampled("parentbased_always_off"), (0.0, true));
+    assert_eq!(sampled("traceidratio"), (1.0, false));
+    assert_eq!(sampled("parentbased_always_on"), (1.0, true));
+
+    // The specification's switch turns export off, whatever else is set.
+    let off = Config::from_toml(TOML)
+        .unwrap()
+        .with_env_from(env(&[
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel:4317"),
+        ]))
+        .unwrap();
+    assert!(off.otlp.is_none());
+}
+
+#[tokio::test]
+async fn the_readiness_check_connects_to_the_parsed_host_and_port() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for text in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}/"),
+        format!("HTTP://127.0.0.1:{port}/otlp/"),
+    ] {
+        let endpoint: Endpoint = text.parse().unwrap();
+        let result = collector_reachable(&endpoint).await;
+        assert_eq!(result.status, HealthStatus::Healthy, "{text}: {result:?}");
+    }
+    drop(listener);
+    let closed: Endpoint = format!("http://127.0.0.1:{port}").parse().unwrap();
+    let result = collector_reachable(&closed).await;
+    assert_eq!(result.status, HealthStatus::Degraded);
+    assert!(
+        result
+            .message
+            .unwrap()
+            .contains(&format!("127.0.0.1:{port}")),
+        "names what it tried"
     );
 }

@@ -115,3 +115,39 @@ fn a_collector_that_is_down_costs_no_latency_and_loses_nothing_silently() {
     // The queue is bounded: most spans were refused at the door rather than held.
     assert!(dropped(Signal::Traces, DropReason::QueueFull) - before_full > CALLS / 2);
 }
+
+#[test]
+fn a_sampler_that_is_not_parent_based_decides_for_children_too() {
+    let sampled_flag = |parent_based: bool| {
+        let mut config = OtlpConfig::new(
+            "sampler",
+            format!("http://127.0.0.1:{}", free_port()),
+            Protocol::HttpProtobuf,
+        );
+        config.sample_ratio = 0.0;
+        config.parent_based = parent_based;
+        let (layer, guard) = traces_layer(&config).unwrap();
+        let flag =
+            tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+                let incoming: HashMap<String, String> = [(
+                    "traceparent".to_owned(),
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
+                )]
+                .into();
+                let span = tracing::info_span!("server");
+                assert!(set_parent(&span, &incoming));
+                let mut outgoing = HashMap::new();
+                inject(&span, &mut outgoing);
+                outgoing["traceparent"]
+                    .rsplit('-')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            });
+        drop(guard);
+        flag
+    };
+    // A sampled parent keeps its children sampled only when the sampler follows parents.
+    assert_eq!(sampled_flag(true), "01");
+    assert_eq!(sampled_flag(false), "00");
+}

@@ -171,10 +171,9 @@ async fn binding_a_port_in_use_is_a_typed_error() {
     } = &err;
     assert_eq!(asked, &addr);
     assert_eq!(source.kind(), std::io::ErrorKind::AddrInUse);
-    assert!(
-        err.to_string()
-            .starts_with(&format!("cannot listen on {addr}"))
-    );
+    assert_eq!(err.to_string(), format!("cannot listen on {addr}"));
+    let os = std::error::Error::source(&err).expect("the OS error");
+    assert!(os.is::<std::io::Error>());
 }
 
 #[tokio::test]

@@ -3,9 +3,11 @@
 //! with a collector check, span export and metric push to a real collector (Rotel), and shutdown
 //! flushes it all.
 
+use std::error::Error as _;
 use std::time::Duration;
 
-use obs_runtime::init::{Config, InitError, MetricsConfig, OtlpSection};
+use obs_runtime::init::{Config, ConfigError, InitError, MetricsConfig, OtlpSection};
+use obs_runtime::serve::ServeError;
 use obs_runtime::{init, observed};
 use obs_tests::collector::Collector;
 use obs_tests::http_get;
@@ -26,6 +28,7 @@ async fn one_call_sets_up_serving_export_and_health_and_shutdown_flushes() {
         endpoint: collector.grpc_endpoint(),
         protocol: "grpc".into(),
         sample_ratio: 1.0,
+        parent_based: true,
     });
     config.logs.format = "none".into();
 
@@ -35,14 +38,27 @@ async fn one_call_sets_up_serving_export_and_health_and_shutdown_flushes() {
     busy.metrics.listen = Some(taken.local_addr().unwrap().to_string());
     match init(busy).await {
         Err(error @ InitError::Serve(_)) => {
-            assert!(
-                error
-                    .to_string()
-                    .starts_with("metrics.listen: cannot listen on"),
-                "{error}"
-            )
+            // Each level of the chain says its own part: init's, the server's, the OS's.
+            assert_eq!(error.to_string(), "cannot serve `metrics.listen`");
+            let serve = error.source().expect("the serve error");
+            assert!(serve.is::<ServeError>());
+            assert!(serve.to_string().starts_with("cannot listen on"), "{serve}");
+            let os = serve.source().expect("the OS error");
+            let os = os.downcast_ref::<std::io::Error>().unwrap();
+            assert_eq!(os.kind(), std::io::ErrorKind::AddrInUse);
         }
         other => panic!("expected a serve error, got {other:?}"),
+    }
+    // A bad configuration is refused before anything starts, with its cause.
+    let mut https = config.clone();
+    https.otlp.as_mut().unwrap().endpoint = "https://collector:4317".into();
+    match init(https).await {
+        Err(error @ InitError::Config(_)) => {
+            let config_error = error.source().expect("the configuration error");
+            assert!(config_error.is::<ConfigError>());
+            assert!(config_error.source().unwrap().to_string().contains("TLS"));
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
     }
 
     config.metrics = MetricsConfig {

@@ -39,6 +39,27 @@ impl Default for BatchOptions {
     }
 }
 
+impl BatchOptions {
+    /// Refuses options that would drop or stall every span: an empty queue or batch, no delay
+    /// (the worker would spin), no time to export.
+    pub fn validate(&self) -> Result<(), super::ExportError> {
+        let invalid = |option, reason| Err(super::ExportError::InvalidOption { option, reason });
+        if self.max_queue == 0 {
+            return invalid("max_queue", "a queue of 0 spans drops every span");
+        }
+        if self.max_batch == 0 {
+            return invalid("max_batch", "a batch must hold at least one span");
+        }
+        if self.delay.is_zero() {
+            return invalid("delay", "must be longer than zero");
+        }
+        if self.export_timeout.is_zero() {
+            return invalid("export_timeout", "a request given no time always fails");
+        }
+        Ok(())
+    }
+}
+
 enum Control {
     /// Export everything queued, then answer.
     Flush(mpsc::Sender<()>),

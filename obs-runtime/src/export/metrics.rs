@@ -59,18 +59,26 @@ enum Transport {
     Http(Box<opentelemetry_http::hyper::HyperClient>, String),
 }
 
-/// Starts pushing every family of `registry` to the collector in `config` every `interval`.
+/// Starts pushing every family of `registry` to the collector in `config` every `interval`
+/// (longer than zero).
 pub fn start_metrics_export(
     config: &OtlpConfig,
     registry: &'static Registry,
     interval: Duration,
 ) -> Result<MetricsGuard, ExportError> {
-    config.validate()?;
+    if interval.is_zero() {
+        return Err(ExportError::InvalidOption {
+            option: "interval",
+            reason: "must be longer than zero",
+        });
+    }
+    let endpoint = config.validate()?;
     super::stats::ensure_registered();
     let resource = resource_proto(config);
     let timeout = config.batch.export_timeout;
-    let (protocol, endpoint) = (config.protocol, config.endpoint.clone());
-    let metrics_url = config.signal_url("metrics");
+    let protocol = config.protocol;
+    let metrics_url = endpoint.signal_url("metrics");
+    let endpoint = endpoint.origin();
     let (stop, stopped) = mpsc::channel::<()>();
     let setup = move || match protocol {
         Protocol::Grpc => tonic::transport::Channel::from_shared(endpoint)
@@ -79,7 +87,7 @@ pub fn start_metrics_export(
                     channel.timeout(timeout).connect_lazy(),
                 ))
             })
-            .map_err(|e| ExportError::Build(e.to_string())),
+            .map_err(|e| ExportError::Build(Box::new(e))),
         Protocol::HttpProtobuf => Ok(Transport::Http(
             Box::new(opentelemetry_http::hyper::HyperClient::with_default_connector(timeout, None)),
             metrics_url,

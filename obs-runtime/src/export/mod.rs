@@ -5,6 +5,11 @@
 //! reason}`); every family of a registry pushed periodically ([`start_metrics_export`]); and
 //! W3C trace-context propagation helpers.
 //!
+//! The endpoint is parsed once into an [`Endpoint`] (a missing port is the scheme's default, 80);
+//! `https://` is refused, as obs has no TLS support built in, and so is anything else that export
+//! would ignore. Errors keep their cause: [`ExportError`]'s `source()` is the endpoint's, the
+//! exporter's or the OS's error.
+//!
 //! ```no_run
 //! use obs_runtime::export::{OtlpConfig, Protocol, traces_layer};
 //! use tracing_subscriber::layer::SubscriberExt;
@@ -17,6 +22,7 @@
 //! ```
 
 mod batch;
+mod endpoint;
 mod exemplars;
 mod metrics;
 mod propagation;
@@ -33,6 +39,7 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
 use tracing_subscriber::registry::LookupSpan;
 
 pub use batch::BatchOptions;
+pub use endpoint::{Endpoint, EndpointError, Scheme};
 pub use exemplars::{ExemplarLayer, exemplar_layer};
 pub use metrics::{MetricsGuard, start_metrics_export};
 pub use propagation::{extract, inject, inject_current, set_parent};
@@ -41,9 +48,10 @@ pub use stats::{DropReason, Signal, dropped, sent};
 /// The OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
-    /// OTLP/gRPC (default port 4317).
+    /// OTLP/gRPC (collectors listen on 4317 by convention; the endpoint must say so).
     Grpc,
-    /// OTLP/HTTP with protobuf bodies (default port 4318; `/v1/traces` is appended).
+    /// OTLP/HTTP with protobuf bodies (4318 by convention); `/v1/traces` and `/v1/metrics` are
+    /// appended to the endpoint's path.
     HttpProtobuf,
 }
 
@@ -60,12 +68,16 @@ pub struct OtlpConfig {
     pub deployment_environment: Option<String>,
     /// More resource attributes.
     pub resource_attributes: Vec<(String, String)>,
-    /// The collector, `http://host:port` (or `https://`).
+    /// The collector, `http://host:port` (a missing port is 80: see [`Endpoint`]). `https://` is
+    /// refused: obs has no TLS support built in.
     pub endpoint: String,
     /// The transport.
     pub protocol: Protocol,
-    /// Share of root traces sampled, in `0.0..=1.0`; children follow their parent.
+    /// Share of traces sampled, in `0.0..=1.0`.
     pub sample_ratio: f64,
+    /// Whether a span with a parent follows its parent's decision (the ratio then applies to
+    /// root spans only); when `false` the ratio applies to every trace id.
+    pub parent_based: bool,
     /// Batching and queue bounds.
     pub batch: BatchOptions,
 }
@@ -87,35 +99,41 @@ impl OtlpConfig {
             endpoint: endpoint.into(),
             protocol,
             sample_ratio: 1.0,
+            parent_based: true,
             batch: BatchOptions::default(),
         }
     }
 
-    /// Checks the endpoint and the sampling ratio.
-    pub fn validate(&self) -> Result<(), ExportError> {
+    /// Checks every setting; returns the parsed endpoint, which is what export connects to.
+    pub fn validate(&self) -> Result<Endpoint, ExportError> {
         if !(0.0..=1.0).contains(&self.sample_ratio) {
             return Err(ExportError::InvalidSampleRatio(self.sample_ratio));
         }
-        let bad = |reason: &str| ExportError::InvalidEndpoint {
+        self.batch.validate()?;
+        let invalid = |source| ExportError::InvalidEndpoint {
             endpoint: self.endpoint.clone(),
-            reason: reason.to_owned(),
+            source,
         };
-        let rest = self
-            .endpoint
-            .strip_prefix("http://")
-            .or_else(|| self.endpoint.strip_prefix("https://"))
-            .ok_or_else(|| bad("it must start with http:// or https://"))?;
-        let authority = rest.split('/').next().unwrap_or("");
-        if authority.is_empty() {
-            return Err(bad("it has no host"));
+        let endpoint = Endpoint::parse(&self.endpoint).map_err(invalid)?;
+        if endpoint.scheme() == Scheme::Https {
+            return Err(invalid(EndpointError::TlsUnsupported));
         }
-        if let Some((_, port)) = authority.rsplit_once(':')
-            && !authority.ends_with(']')
-            && port.parse::<u16>().is_err()
-        {
-            return Err(bad("its port is not a number from 0 to 65535"));
+        if self.protocol == Protocol::Grpc && !endpoint.path().is_empty() {
+            return Err(invalid(EndpointError::PathOnGrpc(
+                endpoint.path().to_owned(),
+            )));
         }
-        Ok(())
+        Ok(endpoint)
+    }
+
+    /// The sampler the settings describe.
+    fn sampler(&self) -> Sampler {
+        let ratio = Sampler::TraceIdRatioBased(self.sample_ratio);
+        if self.parent_based {
+            Sampler::ParentBased(Box::new(ratio))
+        } else {
+            ratio
+        }
     }
 
     pub(crate) fn resource(&self) -> Resource {
@@ -145,18 +163,6 @@ impl OtlpConfig {
             .with_attributes(attributes)
             .build()
     }
-
-    /// The OTLP/HTTP URL of `signal` (`traces`, `metrics`): the endpoint with `/v1/{signal}`
-    /// when it has no path of its own.
-    fn signal_url(&self, signal: &str) -> String {
-        let trimmed = self.endpoint.trim_end_matches('/');
-        let after_scheme = trimmed.split_once("://").map_or(trimmed, |(_, r)| r);
-        if after_scheme.contains('/') {
-            trimmed.to_owned()
-        } else {
-            format!("{trimmed}/v1/{signal}")
-        }
-    }
 }
 
 /// A random `service.instance.id` (128 bits, hex).
@@ -177,29 +183,40 @@ fn random_instance_id() -> String {
 
 /// Why export could not be set up or shut down cleanly.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ExportError {
-    /// The endpoint is not a usable URL.
+    /// The endpoint cannot be exported to; the source says why.
     InvalidEndpoint {
         /// The endpoint given.
         endpoint: String,
         /// What is wrong with it.
-        reason: String,
+        source: EndpointError,
     },
     /// The sampling ratio is outside `0.0..=1.0`.
     InvalidSampleRatio(f64),
+    /// An option would make export drop or stall everything.
+    InvalidOption {
+        /// The option, as its field or argument is named.
+        option: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// The exporter could not be built.
-    Build(String),
+    Build(BoxError),
     /// The export thread could not be started.
     Io(std::io::Error),
     /// Shutdown finished, but not everything was delivered.
-    Undelivered(String),
+    Undelivered(BoxError),
 }
+
+/// A cause of any error type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl std::fmt::Display for ExportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::InvalidEndpoint { endpoint, reason } => {
-                write!(f, "invalid OTLP endpoint `{endpoint}`: {reason}")
+            Self::InvalidEndpoint { endpoint, .. } => {
+                write!(f, "invalid OTLP endpoint `{endpoint}`")
             }
             Self::InvalidSampleRatio(r) => {
                 write!(
@@ -207,14 +224,38 @@ impl std::fmt::Display for ExportError {
                     "invalid sampling ratio {r}: it must be between 0.0 and 1.0"
                 )
             }
-            Self::Build(e) => write!(f, "cannot build the OTLP exporter: {e}"),
-            Self::Io(e) => write!(f, "cannot start the export thread: {e}"),
-            Self::Undelivered(e) => write!(f, "export shut down with losses: {e}"),
+            Self::InvalidOption { option, reason } => {
+                write!(f, "invalid export option `{option}`: {reason}")
+            }
+            Self::Build(_) => f.write_str("cannot build the OTLP exporter"),
+            Self::Io(_) => f.write_str("cannot start the export thread"),
+            Self::Undelivered(_) => f.write_str("export shut down with losses"),
         }
     }
 }
 
-impl std::error::Error for ExportError {}
+impl std::error::Error for ExportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidEndpoint { source, .. } => Some(source),
+            Self::Build(e) | Self::Undelivered(e) => Some(&**e),
+            Self::Io(e) => Some(e),
+            Self::InvalidSampleRatio(_) | Self::InvalidOption { .. } => None,
+        }
+    }
+}
+
+/// `error` and its causes, joined by `: `, for a report of one line.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
 
 impl From<std::io::Error> for ExportError {
     fn from(e: std::io::Error) -> Self {
@@ -234,7 +275,7 @@ impl TracesGuard {
         match &self.provider {
             Some(p) => p
                 .force_flush()
-                .map_err(|e| ExportError::Undelivered(e.to_string())),
+                .map_err(|e| ExportError::Undelivered(Box::new(e))),
             None => Ok(()),
         }
     }
@@ -248,7 +289,7 @@ impl TracesGuard {
         match self.provider.take() {
             Some(p) => p
                 .shutdown_with_timeout(timeout)
-                .map_err(|e| ExportError::Undelivered(e.to_string())),
+                .map_err(|e| ExportError::Undelivered(Box::new(e))),
             None => Ok(()),
         }
     }
@@ -256,8 +297,9 @@ impl TracesGuard {
 
 impl Drop for TracesGuard {
     fn drop(&mut self) {
+        // What was not delivered is already counted in `obs_export_dropped_total`; say why.
         if let Err(e) = self.shutdown_inner(Duration::from_secs(5)) {
-            eprintln!("obs: {e}");
+            tracing::warn!(target: "obs::export", error = %error_chain(&e), "span export stopped");
         }
     }
 }
@@ -276,11 +318,11 @@ pub fn traces_layer<S>(
 where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
 {
-    config.validate()?;
+    let endpoint = config.validate()?;
     stats::ensure_registered();
     let protocol = config.protocol;
-    let endpoint = config.endpoint.clone();
-    let traces_url = config.signal_url("traces");
+    let traces_url = endpoint.signal_url("traces");
+    let endpoint = endpoint.origin();
     let timeout = config.batch.export_timeout;
     let resource = config.resource();
     let exporter_resource = resource.clone();
@@ -301,7 +343,7 @@ where
             };
             // The provider hands its resource to processors, not to the exporter our
             // processor owns on its own thread: give it here.
-            let mut exporter = built.map_err(|e| ExportError::Build(e.to_string()))?;
+            let mut exporter = built.map_err(|e| ExportError::Build(Box::new(e)))?;
             opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, &exporter_resource);
             Ok::<_, ExportError>(exporter)
         },
@@ -309,9 +351,7 @@ where
     )?;
     let provider = SdkTracerProvider::builder()
         .with_span_processor(processor)
-        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
-            config.sample_ratio,
-        ))))
+        .with_sampler(config.sampler())
         .with_resource(resource)
         .build();
     opentelemetry::global::set_text_map_propagator(
@@ -330,11 +370,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error as _;
 
     #[test]
     fn configuration_is_validated() {
         let ok = OtlpConfig::new("svc", "http://127.0.0.1:4317", Protocol::Grpc);
-        assert!(ok.validate().is_ok());
+        assert_eq!(ok.validate().unwrap().port(), 4317);
         let mut bad = ok.clone();
         bad.sample_ratio = 1.5;
         assert!(matches!(
@@ -352,11 +393,79 @@ mod tests {
     }
 
     #[test]
-    fn http_traces_url() {
-        let c = OtlpConfig::new("s", "http://h:4318", Protocol::HttpProtobuf);
-        assert_eq!(c.signal_url("traces"), "http://h:4318/v1/traces");
-        assert_eq!(c.signal_url("metrics"), "http://h:4318/v1/metrics");
-        let c = OtlpConfig::new("s", "http://h:4318/custom/traces", Protocol::HttpProtobuf);
-        assert_eq!(c.signal_url("traces"), "http://h:4318/custom/traces");
+    fn https_is_refused_for_both_transports() {
+        for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+            let config = OtlpConfig::new("svc", "https://collector:4317", protocol);
+            let error = config.validate().unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    ExportError::InvalidEndpoint {
+                        source: EndpointError::TlsUnsupported,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.source().unwrap().to_string().contains("TLS"));
+        }
+    }
+
+    #[test]
+    fn a_grpc_path_is_refused_an_http_path_is_a_base() {
+        let grpc = OtlpConfig::new("s", "http://h:4317/otlp", Protocol::Grpc);
+        assert!(matches!(
+            grpc.validate(),
+            Err(ExportError::InvalidEndpoint {
+                source: EndpointError::PathOnGrpc(_),
+                ..
+            })
+        ));
+        let http = OtlpConfig::new("s", "http://h:4318/otlp", Protocol::HttpProtobuf);
+        let endpoint = http.validate().unwrap();
+        assert_eq!(
+            endpoint.signal_url("traces"),
+            "http://h:4318/otlp/v1/traces"
+        );
+        assert_eq!(
+            endpoint.signal_url("metrics"),
+            "http://h:4318/otlp/v1/metrics"
+        );
+    }
+
+    #[test]
+    fn batch_options_that_would_lose_everything_are_refused() {
+        let ok = OtlpConfig::new("s", "http://h:4317", Protocol::Grpc);
+        for (patch, option) in [
+            (
+                (|b: &mut BatchOptions| b.max_queue = 0) as fn(&mut BatchOptions),
+                "max_queue",
+            ),
+            (|b| b.max_batch = 0, "max_batch"),
+            (|b| b.delay = Duration::ZERO, "delay"),
+            (|b| b.export_timeout = Duration::ZERO, "export_timeout"),
+        ] {
+            let mut bad = ok.clone();
+            patch(&mut bad.batch);
+            assert!(
+                matches!(bad.validate(), Err(ExportError::InvalidOption { option: o, .. }) if o == option),
+                "{option}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_keep_their_cause() {
+        let config = OtlpConfig::new("s", "http://h/a b", Protocol::HttpProtobuf);
+        let error = config.validate().unwrap_err();
+        let endpoint = error.source().expect("the endpoint error");
+        assert!(endpoint.is::<EndpointError>());
+        let uri = endpoint.source().expect("http's own error");
+        assert!(uri.is::<http::uri::InvalidUri>());
+        assert!(!error.to_string().contains(&endpoint.to_string()));
+
+        let io = ExportError::from(std::io::Error::other("no threads"));
+        assert_eq!(io.source().unwrap().to_string(), "no threads");
+        assert!(!io.to_string().contains("no threads"));
     }
 }
