@@ -159,7 +159,14 @@ async fn main() {
                     Some(guard)
                 }
                 Err(e) => {
-                    eprintln!("--otlp: {e}");
+                    // The error and each cause, as `Display` no longer repeats its source.
+                    let mut message = format!("--otlp: {e}");
+                    let mut cause = std::error::Error::source(&e);
+                    while let Some(inner) = cause {
+                        message.push_str(&format!(": {inner}"));
+                        cause = inner.source();
+                    }
+                    eprintln!("{message}");
                     std::process::exit(2);
                 }
             }
