@@ -18,7 +18,8 @@ pub(crate) use exemplar::{enable as enable_exemplars, enter_span, exit_span};
 pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
 pub use group::Group;
 pub use histogram::{
-    BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,
+    BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, histogram_or_default,
+    validate_buckets,
 };
 pub use intern::Interner;
 pub use label::{
