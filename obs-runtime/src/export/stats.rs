@@ -1,11 +1,11 @@
 //! What export delivered and what it lost, as framework families:
 //! `obs_export_sent_total{signal}` and `obs_export_dropped_total{signal, reason}`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use crate::LabelValue;
 use crate::metrics::{
     ComputedFamily, FamilyDesc, LabelDesc, LabelValues, MetricType, Sample, SelfFamilies,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A kind of telemetry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelValue)]

@@ -129,7 +129,10 @@ mod tests {
         FAMILIES.ensure_registered();
         let text = Registry::global().encode(crate::Format::Text);
         assert_eq!(text.matches("# TYPE obs_test_computed_total").count(), 1);
-        assert!(text.contains("obs_test_computed_total{kind=\"b\"} 2\n"), "{text}");
+        assert!(
+            text.contains("obs_test_computed_total{kind=\"b\"} 2\n"),
+            "{text}"
+        );
     }
 
     #[test]

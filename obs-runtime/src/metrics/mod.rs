@@ -10,8 +10,8 @@ mod label;
 mod registry;
 mod scalar;
 
-pub use computed::{ComputedFamily, SampleFn};
 pub(crate) use computed::SelfFamilies;
+pub use computed::{ComputedFamily, SampleFn};
 pub use exemplar::{Exemplar, Exemplars, current as current_trace_context};
 #[cfg(feature = "otlp")]
 pub(crate) use exemplar::{enable as enable_exemplars, enter_span, exit_span};

@@ -171,10 +171,7 @@ impl<'a> OverflowFamily<'a> {
     }
 }
 
-fn overflow_samples(
-    families: &&[&'static dyn FamilyView],
-    f: &mut dyn FnMut(&[&str], Sample<'_>),
-) {
+fn overflow_samples(families: &&[&'static dyn FamilyView], f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for family in *families {
         if let Some(n) = family.overflows() {
             f(&[family.desc().name], Sample::Unsigned(n));

@@ -37,7 +37,10 @@ impl<const N: usize, const M: usize> LatencyBuckets<N, M> {
     /// At compile time (it is evaluated in a `static`) when the bounds break those rules or when
     /// `M != N + 1`.
     pub const fn new(seconds: [f64; N]) -> Self {
-        assert!(M == N + 1, "`M` must be `N + 1`: one count per bound and one for `+Inf`");
+        assert!(
+            M == N + 1,
+            "`M` must be `N + 1`: one count per bound and one for `+Inf`"
+        );
         Self {
             seconds,
             nanos: bounds_nanos(&seconds),
@@ -124,8 +127,7 @@ pub(crate) const fn custom<const N: usize, const M: usize>(
     )
 }
 
-static DEFAULT_NANOS: [u64; DEFAULT_LATENCY_BUCKETS.len()] =
-    bounds_nanos(&DEFAULT_LATENCY_BUCKETS);
+static DEFAULT_NANOS: [u64; DEFAULT_LATENCY_BUCKETS.len()] = bounds_nanos(&DEFAULT_LATENCY_BUCKETS);
 static DEFAULT_LE: OnceLock<Box<[Box<str>]>> = OnceLock::new();
 
 /// The default layout.

@@ -16,8 +16,7 @@ use super::callsite::{CallSite, CallSiteSnapshot};
 use super::outcome::Outcome;
 use crate::LabelValue;
 use crate::metrics::{
-    Collector, ComputedFamily, FamilyDesc, LabelDesc, LabelValues, MetricType, Sample,
-    SelfFamilies,
+    Collector, ComputedFamily, FamilyDesc, LabelDesc, LabelValues, MetricType, Sample, SelfFamilies,
 };
 
 const fn dynamic(name: &'static str) -> LabelDesc {
