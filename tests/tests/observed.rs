@@ -1208,8 +1208,7 @@ fn the_item_hook_times_each_chunk_and_ends_once() {
                 n += 1;
             }
         });
-        let seen = hook.0.lock().unwrap().clone();
-        seen
+        hook.0.lock().unwrap().clone()
     };
 
     let ended = run(vec![chunk(None), chunk(None), chunk(Some(42))], None);

@@ -206,3 +206,56 @@ pub(crate) fn ensure_registered() {
 pub fn framework_families() -> &'static dyn Collector {
     &FRAMEWORK
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observed::LatencyBuckets;
+
+    /// The samples `f` gives for `function`.
+    fn samples_of(function: &str, f: crate::metrics::SampleFn<()>) -> Vec<(Vec<String>, String)> {
+        let mut out = Vec::new();
+        f(&(), &mut |labels, sample| {
+            if labels[0] == function {
+                let sample = match sample {
+                    Sample::Histogram {
+                        le,
+                        cumulative,
+                        sum,
+                        ..
+                    } => format!("{le:?} {cumulative:?} {sum}"),
+                    other => format!("{other:?}"),
+                };
+                out.push((labels.iter().map(|l| l.to_string()).collect(), sample));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn sites_with_equal_labels_and_different_layouts_keep_their_shared_bounds() {
+        static A: LatencyBuckets<3, 4> = LatencyBuckets::new([0.1, 1.0, 10.0]);
+        static B: LatencyBuckets<2, 3> = LatencyBuckets::new([1.0, 5.0]);
+        static SITE_A: CallSite = CallSite::with_buckets("twice", "families_test", &A);
+        static SITE_B: CallSite = CallSite::with_buckets("twice", "families_test", &B);
+        static SITE_C: CallSite = CallSite::new("twice", "families_test");
+        for site in [&SITE_A, &SITE_B, &SITE_C] {
+            site.ensure_registered();
+        }
+        SITE_A.record(50_000_000, Outcome::Ok); // 0.05 s
+        SITE_A.record(2_000_000_000, Outcome::Error); // 2 s
+        SITE_B.record(500_000_000, Outcome::Ok); // 0.5 s
+        SITE_B.record(7_000_000_000, Outcome::Ok); // 7 s
+        SITE_C.record(1_000_000_000, Outcome::Cancelled); // 1 s
+        let duration = samples_of("twice", duration);
+        assert_eq!(duration.len(), 1, "{duration:?}");
+        // Only 1 s is a bound of all three: 0.05, 0.5 and 1 s are under it, 2 and 7 s are not.
+        assert_eq!(duration[0].1, r#"["1.0", "+Inf"] [3, 5] 10.55"#);
+        let calls = samples_of("twice", calls);
+        let counts: Vec<&str> = calls.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            counts,
+            ["Unsigned(3)", "Unsigned(1)", "Unsigned(0)", "Unsigned(1)"]
+        );
+    }
+}

@@ -54,6 +54,8 @@ impl<T> OtherOutcome for &Probe<'_, T> {
 mod tests {
     use super::*;
 
+    // Borrowed as the generated code does, whatever the type.
+    #[allow(clippy::needless_borrow)]
     fn classify_alias(r: &std::io::Result<u8>) -> Outcome {
         (&Probe(r)).obs_outcome()
     }

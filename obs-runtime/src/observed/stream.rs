@@ -5,8 +5,8 @@
 //!
 //! - the stream ends: `ok`;
 //! - an item fails the call ([`ItemHook::fails`]; for a stream of `Result`s, the first `Err`
-//!   item, see [`ItemProbe`](super::ItemProbe)): `error`, timed to that item. The items after it
-//!   still reach the consumer, unobserved;
+//!   item, chosen by type as `item_outcome.rs` says): `error`, timed to that item. The items
+//!   after it still reach the consumer, unobserved;
 //! - the stream is dropped before either: `cancelled` (`panic` when a poll panicked).
 //!
 //! When the call ends, the hook's [`ItemHook::on_end`] runs and the span closes (it is not kept
