@@ -58,14 +58,22 @@ pub enum ErrDebug {}
 #[derive(Debug)]
 pub enum ErrStatus {}
 
+/// When `item` is `Err`: records it on `span` with `record` and the error status, and is `true`.
+#[inline]
+fn fail_on_err<T, E>(item: &Result<T, E>, span: &Span, record: impl FnOnce(&E)) -> bool {
+    let Err(e) = item else { return false };
+    record(e);
+    span.record("otel.status_code", "ERROR");
+    true
+}
+
 impl<T, E: Display> ItemHook<Result<T, E>> for ResultItems<ErrDisplay> {
     const TIMED: bool = false;
     #[inline]
     fn fails(&mut self, item: &Result<T, E>, span: &Span) -> bool {
-        let Err(e) = item else { return false };
-        span.record("error", tracing::field::display(e));
-        span.record("otel.status_code", "ERROR");
-        true
+        fail_on_err(item, span, |e| {
+            span.record("error", tracing::field::display(e));
+        })
     }
 }
 
@@ -73,10 +81,9 @@ impl<T, E: Debug> ItemHook<Result<T, E>> for ResultItems<ErrDebug> {
     const TIMED: bool = false;
     #[inline]
     fn fails(&mut self, item: &Result<T, E>, span: &Span) -> bool {
-        let Err(e) = item else { return false };
-        span.record("error", tracing::field::debug(e));
-        span.record("otel.status_code", "ERROR");
-        true
+        fail_on_err(item, span, |e| {
+            span.record("error", tracing::field::debug(e));
+        })
     }
 }
 
@@ -84,9 +91,7 @@ impl<T, E> ItemHook<Result<T, E>> for ResultItems<ErrStatus> {
     const TIMED: bool = false;
     #[inline]
     fn fails(&mut self, item: &Result<T, E>, span: &Span) -> bool {
-        let Err(_) = item else { return false };
-        span.record("otel.status_code", "ERROR");
-        true
+        fail_on_err(item, span, |_| {})
     }
 }
 
