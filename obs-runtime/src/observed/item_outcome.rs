@@ -6,7 +6,7 @@
 //!
 //! Picked at the annotated function by method lookup on references (autoref specialization):
 //!
-//! ```ignore
+//! ```text
 //! use __private::{ItemsErrDisplay as _, ItemsErrDebug as _, ItemsErr as _, ItemsOther as _};
 //! let items = (&&&ItemProbe::of(&stream)).obs_item_hook();
 //! ObservedStream::with_item_hook(stream, call, span, items)
