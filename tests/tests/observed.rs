@@ -10,7 +10,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{Stream as _, StreamExt};
 use obs_runtime::observed::{CallSite, CallSiteSnapshot};
 use obs_runtime::{Bounded, ErrorKind, Format, LabelValue, Outcome, Registry, metrics, observed};
 use obs_tests::{family, openmetrics_parse, promtool_check};
@@ -875,4 +875,384 @@ fn the_framework_families_pass_the_validators() {
         ),
         Some(1.0)
     );
+}
+
+/// Every sample line of `text` (name and labels) that occurs more than once.
+fn duplicate_samples(text: &str) -> Vec<&str> {
+    let mut seen = std::collections::HashSet::new();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series))
+        .filter(|series| !seen.insert(*series))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions with equal labels
+
+struct Alpha;
+struct Beta;
+
+impl Alpha {
+    #[observed]
+    fn get(&self, fail: bool) -> AppResult<u8> {
+        if fail { Err(AppError::NotFound) } else { Ok(1) }
+    }
+}
+
+impl Beta {
+    #[observed]
+    fn get(&self) -> u8 {
+        2
+    }
+}
+
+/// `Alpha::get` and `Beta::get` are two call sites with the same `function` and `module`: the
+/// exposition sums them into one series instead of showing the same series twice (which
+/// Prometheus would silently keep only one of).
+#[test]
+fn same_named_methods_in_one_module_are_one_series() {
+    Alpha.get(false).unwrap();
+    Alpha.get(true).unwrap_err();
+    for _ in 0..3 {
+        Beta.get();
+    }
+    let registry = Registry::new();
+    registry
+        .register(obs_runtime::observed::framework_families())
+        .unwrap();
+    let om = registry.encode(Format::OpenMetrics);
+    let families = openmetrics_parse(&om).unwrap_or_else(|e| panic!("{e}\n{om}"));
+    assert_eq!(duplicate_samples(&om), Vec::<&str>::new(), "{om}");
+    let text = registry.encode(Format::Text);
+    promtool_check(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(duplicate_samples(&text), Vec::<&str>::new());
+
+    let site = [("function", "get"), ("module", module_path!())];
+    let with = |extra: (&'static str, &'static str)| {
+        let mut labels = site.to_vec();
+        labels.push(extra);
+        labels
+    };
+    let calls = family(&families, "obs_function_calls");
+    assert_eq!(
+        calls.value("obs_function_calls_total", &with(("outcome", "ok"))),
+        Some(4.0)
+    );
+    assert_eq!(
+        calls.value("obs_function_calls_total", &with(("outcome", "error"))),
+        Some(1.0)
+    );
+    let duration = family(&families, "obs_function_duration_seconds");
+    assert_eq!(
+        duration.value("obs_function_duration_seconds_count", &site),
+        Some(5.0)
+    );
+    assert_eq!(
+        duration.value(
+            "obs_function_duration_seconds_bucket",
+            &with(("le", "+Inf"))
+        ),
+        Some(5.0)
+    );
+    let in_flight = family(&families, "obs_function_in_flight");
+    assert_eq!(in_flight.value("obs_function_in_flight", &site), Some(0.0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Latency buckets
+
+/// The `le` bounds of `function`'s latency histogram in `families`, `+Inf` excluded.
+fn latency_bounds(families: &[obs_tests::ParsedFamily], function: &str) -> Vec<(f64, f64)> {
+    family(families, "obs_function_duration_seconds")
+        .samples
+        .iter()
+        .filter(|s| {
+            s.name == "obs_function_duration_seconds_bucket"
+                && s.labels.get("function").map(String::as_str) == Some(function)
+                && s.labels["le"] != "+Inf"
+        })
+        .map(|s| (s.labels["le"].parse().unwrap(), s.value))
+        .collect()
+}
+
+#[observed]
+fn default_layout() {}
+
+/// Calls of LLMs take tens of seconds: the default layout counts them below `+Inf`, up to 300 s.
+#[test]
+fn the_default_latency_buckets_reach_past_two_minutes() {
+    default_layout();
+    let om = Registry::global().encode(Format::OpenMetrics);
+    let families = openmetrics_parse(&om).unwrap_or_else(|e| panic!("{e}\n{om}"));
+    let bounds: Vec<f64> = latency_bounds(&families, "default_layout")
+        .into_iter()
+        .map(|(le, _)| le)
+        .collect();
+    assert_eq!(
+        bounds,
+        obs_runtime::observed::DEFAULT_LATENCY_BUCKETS,
+        "{om}"
+    );
+    assert!(bounds.contains(&120.0));
+}
+
+/// What `#[observed(buckets(0.001, 3600))]` is to emit beside its call site (see the
+/// `__private` docs): a `static` layout and `CallSite::with_buckets`.
+fn custom_layout() -> u8 {
+    use obs_runtime::__private as p;
+    static BUCKETS: p::LatencyBuckets<2, 3> = p::LatencyBuckets::new([0.001, 3600.0]);
+    static SITE: p::CallSite = p::CallSite::with_buckets("custom_layout", module_path!(), &BUCKETS);
+    p::observe_sync(
+        Some(&SITE),
+        p::NoHook,
+        tracing::Span::none(),
+        || {
+            // At least 2 ms: over the first bound whatever the machine.
+            std::thread::sleep(Duration::from_millis(2));
+            7
+        },
+        |_, _, _| p::Outcome::Ok,
+    )
+}
+
+#[test]
+fn a_custom_layout_is_exposed_with_its_own_bounds() {
+    assert_eq!(custom_layout(), 7);
+    let om = Registry::global().encode(Format::OpenMetrics);
+    let families = openmetrics_parse(&om).unwrap_or_else(|e| panic!("{e}\n{om}"));
+    assert_eq!(
+        latency_bounds(&families, "custom_layout"),
+        [(0.001, 0.0), (3600.0, 1.0)],
+        "{om}"
+    );
+    let duration = family(&families, "obs_function_duration_seconds");
+    let inf = [("function", "custom_layout"), ("le", "+Inf")];
+    assert_eq!(
+        duration.value("obs_function_duration_seconds_bucket", &inf),
+        Some(1.0)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stream items
+
+/// An error with `Debug` only.
+#[derive(Debug)]
+struct Opaque;
+
+/// What `#[observed(stream)]` is to emit (see the `__private` docs): the stream's item hook
+/// chosen by item type, then `ObservedStream::with_item_hook`.
+macro_rules! observed_stream {
+    ($name:literal, $stream:expr) => {{
+        use obs_runtime::__private as p;
+        #[allow(unused_imports)]
+        use p::{ItemsErr as _, ItemsErrDebug as _, ItemsErrDisplay as _, ItemsOther as _};
+        static SITE: p::CallSite = p::CallSite::new($name, module_path!());
+        let span = tracing::info_span!(
+            $name,
+            otel.status_code = tracing::field::Empty,
+            error = tracing::field::Empty
+        );
+        let stream = $stream;
+        let items = (&&&p::ItemProbe::of(&stream)).obs_item_hook();
+        p::ObservedStream::with_item_hook(
+            stream,
+            p::Call::pending_with(Some(&SITE), p::NoHook),
+            span,
+            items,
+        )
+    }};
+}
+
+fn result_items(items: Vec<AppResult<u32>>) -> impl futures_util::Stream<Item = AppResult<u32>> {
+    observed_stream!("result_items", futures_util::stream::iter(items))
+}
+
+fn opaque_items(
+    items: Vec<Result<u32, Opaque>>,
+) -> impl futures_util::Stream<Item = Result<u32, Opaque>> {
+    observed_stream!("opaque_items", futures_util::stream::iter(items))
+}
+
+fn plain_items(n: u32) -> impl futures_util::Stream<Item = u32> {
+    observed_stream!("plain_items", futures_util::stream::iter(0..n))
+}
+
+/// A stream of `Result`s that yields an `Err` is `error`, whether it is read to its end or
+/// dropped at the error (as `?` does); its later items still arrive; its span records the error
+/// and closes when the call ends. Other streams are `ok` when they end.
+#[test]
+fn a_stream_that_yields_an_err_is_an_error() {
+    let spans = spans_of(|| {
+        current_thread().block_on(async {
+            let all: Vec<_> = result_items(vec![Ok(1), Err(AppError::NotFound), Ok(3)])
+                .collect()
+                .await;
+            assert_eq!(all.len(), 3);
+            assert!(matches!(all[2], Ok(3)));
+
+            let mut stopped = Box::pin(result_items(vec![Ok(1), Err(AppError::NotFound), Ok(3)]));
+            let mut read = 0;
+            while let Some(item) = stopped.next().await {
+                read += 1;
+                if item.is_err() {
+                    break;
+                }
+            }
+            assert_eq!(read, 2);
+            // The call ended at the error: its span is closed though the stream is still alive.
+            drop(stopped);
+
+            let ok: Vec<_> = result_items(vec![Ok(1), Ok(2)]).collect().await;
+            assert_eq!(ok.len(), 2);
+            let mut partial = Box::pin(result_items(vec![Ok(1), Ok(2)]));
+            assert!(partial.next().await.is_some());
+            drop(partial);
+
+            let opaque: Vec<_> = opaque_items(vec![Err(Opaque)]).collect().await;
+            assert_eq!(opaque.len(), 1);
+            assert_eq!(plain_items(3).collect::<Vec<_>>().await, [0, 1, 2]);
+        });
+    });
+    assert_eq!(outcomes("result_items"), [1, 2, 0, 1]);
+    assert_eq!(outcomes("opaque_items"), [0, 1, 0, 0]);
+    assert_eq!(outcomes("plain_items"), [1, 0, 0, 0]);
+
+    let failed: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "result_items" && s.fields.contains_key("error"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{spans:#?}");
+    for span in failed {
+        assert_eq!(span.fields["error"], "app error: NotFound");
+        assert_eq!(span.fields["otel.status_code"], "ERROR");
+    }
+    let opaque = span_named(&spans, "opaque_items");
+    assert_eq!(opaque.fields["error"], "Opaque");
+    let open: Vec<_> = spans.iter().filter(|s| !s.closed).collect();
+    assert!(open.is_empty(), "spans never closed: {open:#?}");
+}
+
+/// A chunk of a streamed completion, as an LLM client might yield it.
+#[derive(Debug)]
+struct Chunk {
+    usage: Option<u32>,
+}
+
+/// What an `#[llm_call]` stream hook needs: timings of each chunk and usage from the last one.
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    timings: Vec<obs_runtime::observed::ItemTiming>,
+    usage: Option<u32>,
+    ends: Vec<(Outcome, Option<u32>)>,
+}
+
+#[derive(Clone, Default)]
+struct Record(Arc<Mutex<Seen>>);
+
+impl<E> obs_runtime::observed::ItemHook<Result<Chunk, E>> for Record {
+    const TIMED: bool = true;
+    fn on_item(&mut self, item: &Result<Chunk, E>, timing: obs_runtime::observed::ItemTiming) {
+        let mut seen = self.0.lock().unwrap();
+        seen.timings.push(timing);
+        if let Ok(Chunk { usage: Some(u) }) = item {
+            seen.usage = Some(*u);
+        }
+    }
+    fn on_end(&mut self, outcome: Outcome, _: &tracing::Span) {
+        let mut seen = self.0.lock().unwrap();
+        let usage = seen.usage;
+        seen.ends.push((outcome, usage));
+    }
+}
+
+/// The stream of `chunks`, observed with `hook` beside the item classification, as
+/// `#[llm_call]` is to emit it.
+fn chunks(
+    chunks: Vec<AppResult<Chunk>>,
+    hook: Record,
+) -> impl futures_util::Stream<Item = AppResult<Chunk>> {
+    use obs_runtime::__private as p;
+    #[allow(unused_imports)]
+    use p::{ItemsErr as _, ItemsErrDebug as _, ItemsErrDisplay as _, ItemsOther as _};
+    static SITE: p::CallSite = p::CallSite::new("chunks", module_path!());
+    let stream = futures_util::stream::iter(chunks).then(|c| async move {
+        tokio::task::yield_now().await;
+        c
+    });
+    let items = (&&&p::ItemProbe::of(&stream)).obs_item_hook();
+    p::ObservedStream::with_item_hook(
+        stream,
+        p::Call::pending_with(Some(&SITE), p::NoHook),
+        tracing::Span::none(),
+        (items, hook),
+    )
+}
+
+/// The item hook sees each chunk with its time since the start and since the previous chunk, and
+/// ends exactly once, with the usage of the final chunk, on each path: ended, errored mid-way,
+/// dropped after some chunks, dropped before the first.
+#[test]
+fn the_item_hook_times_each_chunk_and_ends_once() {
+    let chunk = |usage| Ok(Chunk { usage });
+    let run = |items: Vec<AppResult<Chunk>>, take: Option<usize>| {
+        let hook = Record::default();
+        current_thread().block_on(async {
+            let mut stream = Box::pin(chunks(items, hook.clone()));
+            let mut n = 0;
+            while take.is_none_or(|t| n < t) {
+                if stream.next().await.is_none() {
+                    break;
+                }
+                n += 1;
+            }
+        });
+        hook.0.lock().unwrap().clone()
+    };
+
+    let ended = run(vec![chunk(None), chunk(None), chunk(Some(42))], None);
+    assert_eq!(ended.ends, [(Outcome::Ok, Some(42))]);
+    let t = &ended.timings;
+    assert_eq!(t.iter().map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(t[0].since_previous_nanos, t[0].since_start_nanos);
+    assert!(
+        t.windows(2)
+            .all(|w| w[0].since_start_nanos <= w[1].since_start_nanos)
+    );
+    assert!(
+        t.iter()
+            .all(|t| t.since_previous_nanos <= t.since_start_nanos)
+    );
+
+    let errored = run(
+        vec![chunk(Some(1)), Err(AppError::NotFound), chunk(Some(9))],
+        None,
+    );
+    assert_eq!(errored.ends, [(Outcome::Error, Some(1))]);
+    assert_eq!(
+        errored.timings.len(),
+        1,
+        "the Err item and later items are not chunks"
+    );
+
+    let dropped = run(vec![chunk(Some(5)), chunk(None), chunk(Some(7))], Some(2));
+    assert_eq!(dropped.ends, [(Outcome::Cancelled, Some(5))]);
+    assert_eq!(dropped.timings.len(), 2);
+
+    let never_read = run(vec![chunk(Some(5))], Some(0));
+    assert!(
+        never_read.ends.is_empty(),
+        "a stream never polled never began"
+    );
+
+    let hook = Record::default();
+    let mut waiting = Box::pin(chunks(vec![chunk(Some(5))], hook.clone()));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(waiting.as_mut().poll_next(&mut cx).is_pending());
+    drop(waiting);
+    let seen = hook.0.lock().unwrap().clone();
+    assert_eq!(seen.ends, [(Outcome::Cancelled, None)]);
+    assert!(seen.timings.is_empty());
+    assert_eq!(outcomes("chunks"), [1, 1, 0, 2]);
 }

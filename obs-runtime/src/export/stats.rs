@@ -1,13 +1,11 @@
 //! What export delivered and what it lost, as framework families:
 //! `obs_export_sent_total{signal}` and `obs_export_dropped_total{signal, reason}`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Once};
-
 use crate::LabelValue;
 use crate::metrics::{
-    Collector, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType, Registry, Sample,
+    ComputedFamily, FamilyDesc, LabelDesc, LabelValues, MetricType, Sample, SelfFamilies,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A kind of telemetry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, crate::LabelValue)]
@@ -66,42 +64,21 @@ pub fn dropped(signal: Signal, reason: DropReason) -> u64 {
     STATS.dropped[signal.index()][reason.index()].load(Ordering::Relaxed)
 }
 
-struct View {
-    desc: FamilyDesc,
-    dropped: bool,
+fn sent_samples(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for (s, signal) in Signal::VALUES.iter().enumerate() {
+        f(
+            &[signal],
+            Sample::Unsigned(STATS.sent[s].load(Ordering::Relaxed)),
+        );
+    }
 }
 
-impl FamilyView for View {
-    fn desc(&self) -> &FamilyDesc {
-        &self.desc
-    }
-
-    fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-        for (s, signal) in Signal::VALUES.iter().enumerate() {
-            if self.dropped {
-                for (r, reason) in DropReason::VALUES.iter().enumerate() {
-                    let n = STATS.dropped[s][r].load(Ordering::Relaxed);
-                    f(&[signal, reason], Sample::Unsigned(n));
-                }
-            } else {
-                f(
-                    &[signal],
-                    Sample::Unsigned(STATS.sent[s].load(Ordering::Relaxed)),
-                );
-            }
+fn dropped_samples(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for (s, signal) in Signal::VALUES.iter().enumerate() {
+        for (r, reason) in DropReason::VALUES.iter().enumerate() {
+            let n = STATS.dropped[s][r].load(Ordering::Relaxed);
+            f(&[signal, reason], Sample::Unsigned(n));
         }
-    }
-
-    fn overflows(&self) -> Option<u64> {
-        None
-    }
-}
-
-struct ExportFamilies([View; 2]);
-
-impl Collector for ExportFamilies {
-    fn visit_families<'a>(&'a self, f: &mut dyn FnMut(&'a dyn FamilyView)) {
-        self.0.iter().for_each(|v| f(v));
     }
 }
 
@@ -114,35 +91,31 @@ const REASON: LabelDesc = LabelDesc {
     values: LabelValues::Fixed(<DropReason as LabelValue>::VALUES),
 };
 
-static FAMILIES: LazyLock<ExportFamilies> = LazyLock::new(|| {
-    ExportFamilies([
-        View {
-            desc: FamilyDesc {
-                name: "obs_export_sent_total",
-                help: "Telemetry items (spans, metric points, log records) delivered to the OTLP collector, by signal.",
-                metric_type: MetricType::Counter,
-                labels: &[SIGNAL],
-            },
-            dropped: false,
+static FAMILIES: SelfFamilies<2> = SelfFamilies::new([
+    ComputedFamily::new(
+        FamilyDesc {
+            name: "obs_export_sent_total",
+            help: "Telemetry items (spans, metric points, log records) delivered to the OTLP collector, by signal.",
+            metric_type: MetricType::Counter,
+            labels: &[SIGNAL],
         },
-        View {
-            desc: FamilyDesc {
-                name: "obs_export_dropped_total",
-                help: "Telemetry items lost on the way to the OTLP collector, by signal and reason.",
-                metric_type: MetricType::Counter,
-                labels: &[SIGNAL, REASON],
-            },
-            dropped: true,
+        (),
+        sent_samples,
+    ),
+    ComputedFamily::new(
+        FamilyDesc {
+            name: "obs_export_dropped_total",
+            help: "Telemetry items lost on the way to the OTLP collector, by signal and reason.",
+            metric_type: MetricType::Counter,
+            labels: &[SIGNAL, REASON],
         },
-    ])
-});
+        (),
+        dropped_samples,
+    ),
+]);
 
-/// Joins the export families to the global registry, once.
+/// Joins the export families to the global registry, once (a refusal is reported through
+/// `tracing`, see `SelfFamilies::ensure_registered`).
 pub(crate) fn ensure_registered() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        if let Err(e) = Registry::global().register(&*FAMILIES) {
-            eprintln!("obs: export families not registered: {e}");
-        }
-    });
+    FAMILIES.ensure_registered();
 }

@@ -29,7 +29,8 @@ pub struct Exemplar {
 static TRACKING: AtomicBool = AtomicBool::new(false);
 
 /// Turns exemplar recording on, process-wide (done by the layer that tracks spans).
-pub fn enable() {
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) fn enable() {
     TRACKING.store(true, Ordering::Relaxed);
 }
 
@@ -40,12 +41,14 @@ thread_local! {
 }
 
 /// Marks a span as entered on this thread, with its trace context when it is sampled.
-pub fn enter_span(context: Option<(u128, u64)>) {
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) fn enter_span(context: Option<(u128, u64)>) {
     CONTEXT.with(|c| c.borrow_mut().push(context));
 }
 
 /// Marks the innermost entered span as exited.
-pub fn exit_span() {
+#[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+pub(crate) fn exit_span() {
     CONTEXT.with(|c| {
         c.borrow_mut().pop();
     });

@@ -289,3 +289,17 @@ impl Drop for Timer<'_> {
         self.series.observe_duration(self.start.elapsed());
     }
 }
+
+/// A histogram family from bounds `metrics!` has already validated; falls back to the default
+/// buckets should they ever be refused. For generated code (`__private::histogram`).
+#[doc(hidden)]
+pub fn histogram_or_default<L: LabelSet>(
+    name: &'static str,
+    help: &'static str,
+    bounds: &[f64],
+) -> HistogramFamily<L> {
+    HistogramFamily::new(name, help, bounds).unwrap_or_else(|_| {
+        HistogramFamily::new(name, help, DEFAULT_BUCKETS)
+            .unwrap_or_else(|_| unreachable!("the default buckets are valid"))
+    })
+}

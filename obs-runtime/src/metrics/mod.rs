@@ -1,5 +1,6 @@
 //! Metric storage: label types, families of every kind, groups and registries.
 
+mod computed;
 mod exemplar;
 mod family;
 mod group;
@@ -9,14 +10,16 @@ mod label;
 mod registry;
 mod scalar;
 
-pub use exemplar::{
-    Exemplar, Exemplars, current as current_trace_context, enable as enable_exemplars, enter_span,
-    exit_span,
-};
+pub(crate) use computed::SelfFamilies;
+pub use computed::{ComputedFamily, SampleFn};
+pub use exemplar::{Exemplar, Exemplars, current as current_trace_context};
+#[cfg(feature = "otlp")]
+pub(crate) use exemplar::{enable as enable_exemplars, enter_span, exit_span};
 pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
 pub use group::Group;
 pub use histogram::{
-    BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,
+    BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, histogram_or_default,
+    validate_buckets,
 };
 pub use intern::Interner;
 pub use label::{

@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{LazyLock, RwLock};
 
+use super::computed::ComputedFamily;
 use super::family::{FamilyDesc, FamilyView, MetricType, Sample};
 use crate::expose::{self, Format};
 
@@ -150,40 +151,30 @@ const OVERFLOW_LABELS: &[super::label::LabelDesc] = &[super::label::LabelDesc {
 
 /// The `obs_label_overflow_total{family}` self-metric, derived at encode time from the families
 /// that have a bounded label.
-pub struct OverflowFamily<'a> {
-    desc: FamilyDesc,
-    families: &'a [&'static dyn FamilyView],
-}
+pub type OverflowFamily<'a> = ComputedFamily<&'a [&'static dyn FamilyView]>;
 
 impl<'a> OverflowFamily<'a> {
     /// The self-metric over `families`, if any of them has a bounded label.
     pub fn over(families: &'a [&'static dyn FamilyView]) -> Option<Self> {
-        families.iter().any(|f| f.overflows().is_some()).then_some(Self {
-            desc: FamilyDesc {
-                name: LABEL_OVERFLOW_METRIC,
-                help: "Recordings that went to a label's overflow series because the label reached its cap of distinct values, by family.",
-                metric_type: MetricType::Counter,
-                labels: OVERFLOW_LABELS,
-            },
-            families,
+        families.iter().any(|f| f.overflows().is_some()).then(|| {
+            ComputedFamily::new(
+                FamilyDesc {
+                    name: LABEL_OVERFLOW_METRIC,
+                    help: "Recordings that went to a label's overflow series because the label reached its cap of distinct values, by family.",
+                    metric_type: MetricType::Counter,
+                    labels: OVERFLOW_LABELS,
+                },
+                families,
+                overflow_samples,
+            )
         })
     }
 }
 
-impl FamilyView for OverflowFamily<'_> {
-    fn desc(&self) -> &FamilyDesc {
-        &self.desc
-    }
-
-    fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-        for family in self.families {
-            if let Some(n) = family.overflows() {
-                f(&[family.desc().name], Sample::Unsigned(n));
-            }
+fn overflow_samples(families: &&[&'static dyn FamilyView], f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for family in *families {
+        if let Some(n) = family.overflows() {
+            f(&[family.desc().name], Sample::Unsigned(n));
         }
-    }
-
-    fn overflows(&self) -> Option<u64> {
-        None
     }
 }

@@ -1,15 +1,15 @@
-//! Futures and streams of `#[observed]` functions: the span is entered only while the inner
-//! future is polled, a panic inside a poll is remembered (the executor may drop the future later,
-//! outside the panic), and dropping before completion records `cancelled`.
+//! Futures of `#[observed]` functions: the span is entered only while the inner future is
+//! polled, a panic inside a poll is remembered (the executor may drop the future later, outside
+//! the panic), and dropping before completion records `cancelled`.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_core::Stream;
 use tracing::Span;
 
-use super::callsite::{Call, CallHook, NoHook, Outcome};
+use super::call::{Call, CallHook};
+use super::outcome::Outcome;
 
 pin_project_lite::pin_project! {
     /// A future of an `#[observed]` function.
@@ -41,7 +41,7 @@ where
 }
 
 /// Marks the call as panicked if dropped while unwinding out of a poll.
-struct PollGuard<'a, H: CallHook>(&'a Call<H>);
+pub(crate) struct PollGuard<'a, H: CallHook>(pub(crate) &'a Call<H>);
 
 impl<H: CallHook> Drop for PollGuard<'_, H> {
     fn drop(&mut self) {
@@ -77,50 +77,5 @@ where
 impl<F: Future, H: CallHook, S> std::fmt::Debug for ObservedFuture<F, H, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ObservedFuture").finish_non_exhaustive()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A stream returned by an `#[observed(stream)]` function: observed until it ends (`ok`) or is
-    /// dropped before its end (`cancelled`).
-    pub struct ObservedStream<S, H: CallHook = NoHook> {
-        #[pin]
-        inner: S,
-        call: Call<H>,
-        span: Span,
-    }
-}
-
-impl<S: Stream, H: CallHook> ObservedStream<S, H> {
-    /// Wraps `inner`, timed from its first poll.
-    pub fn new(inner: S, call: Call<H>, span: Span) -> Self {
-        Self { inner, call, span }
-    }
-}
-
-impl<S: Stream, H: CallHook> Stream for ObservedStream<S, H> {
-    type Item = S::Item;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let this = self.project();
-        this.call.begin();
-        let _entered = this.span.enter();
-        let guard = PollGuard(this.call);
-        let poll = this.inner.poll_next(cx);
-        drop(guard);
-        if let Poll::Ready(None) = &poll {
-            this.call.finish(Outcome::Ok);
-        }
-        poll
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-impl<S, H: CallHook> std::fmt::Debug for ObservedStream<S, H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ObservedStream").finish_non_exhaustive()
     }
 }

@@ -1,45 +1,11 @@
-//! How a call's return value is classified, by type rather than by spelling: anything that is a
-//! `Result` (through any alias, such as `io::Result<T>`) is an error when it is `Err`; every other
-//! type is `ok`. Resolved at the annotated function by method lookup on references (autoref
-//! specialization), so generic return types fall back to `ok`.
+//! What an `Err` return value records on the call's span (the error, with `Display` when it has
+//! it, else with `Debug`, else only the status), and its bounded kind. Chosen by type at the
+//! annotated function, by method lookup on references (autoref specialization), like the
+//! outcome (see `outcome.rs`).
 
 use tracing::Span;
 
-use super::callsite::Outcome;
 use super::error_kind::ErrorKind;
-
-/// Wraps a return value for outcome classification: `(&Probe(&value)).obs_outcome()`.
-#[derive(Debug)]
-pub struct Probe<'a, T>(pub &'a T);
-
-/// The `Result` case of [`Probe`].
-pub trait ResultOutcome {
-    /// `Error` for `Err`, else `Ok`.
-    fn obs_outcome(&self) -> Outcome;
-}
-
-impl<T, E> ResultOutcome for Probe<'_, Result<T, E>> {
-    #[inline(always)]
-    fn obs_outcome(&self) -> Outcome {
-        match self.0 {
-            Ok(_) => Outcome::Ok,
-            Err(_) => Outcome::Error,
-        }
-    }
-}
-
-/// The fallback case of [`Probe`]: every other type.
-pub trait OtherOutcome {
-    /// Always `Ok`.
-    fn obs_outcome(&self) -> Outcome;
-}
-
-impl<T> OtherOutcome for &Probe<'_, T> {
-    #[inline(always)]
-    fn obs_outcome(&self) -> Outcome {
-        Outcome::Ok
-    }
-}
 
 /// Wraps a return value to record its error on a span: `(&&ErrorProbe(&value)).obs_record(&span)`.
 /// Records the error with `Display` when it has it, else with `Debug`, else only the status.

@@ -1,0 +1,221 @@
+//! Streams of `#[observed(stream)]` functions, and the per-item hook other attributes build on
+//! (`#[llm_call]`: time to first chunk, time per chunk, usage in the final chunk).
+//!
+//! The call begins at the stream's first poll and ends exactly once:
+//!
+//! - the stream ends: `ok`;
+//! - an item fails the call ([`ItemHook::fails`]; for a stream of `Result`s, the first `Err`
+//!   item, chosen by type as `item_outcome.rs` says): `error`, timed to that item. The items
+//!   after it still reach the consumer, unobserved;
+//! - the stream is dropped before either: `cancelled` (`panic` when a poll panicked).
+//!
+//! When the call ends, the hook's [`ItemHook::on_end`] runs and the span closes (it is not kept
+//! open until the stream is dropped).
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use tracing::Span;
+
+use super::call::{self, Call, CallHook, NoHook};
+use super::future::PollGuard;
+use super::outcome::Outcome;
+
+/// When a stream item arrived, on the monotonic clock the call is timed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemTiming {
+    /// The item's position: 0 for the first.
+    pub index: u64,
+    /// Nanoseconds since the call began (the stream's first poll): for the first item, the time
+    /// to first chunk.
+    pub since_start_nanos: u64,
+    /// Nanoseconds since the previous item (since the start, for the first): the inter-chunk
+    /// time.
+    pub since_previous_nanos: u64,
+}
+
+/// What a stream's items are observed with, on top of the call itself.
+///
+/// The tuple `(A, B)` runs both hooks, `A` first: `#[observed]` passes its item classification
+/// and an attribute such as `#[llm_call]` adds its own hook beside it.
+pub trait ItemHook<T> {
+    /// Whether [`ItemHook::on_item`] reads its timing; `false` spares the clock reads per item
+    /// (the timing's nanoseconds are then 0).
+    const TIMED: bool;
+
+    /// Whether `item` fails the call: it then ends as `error` at this item. Records the failure
+    /// on `span`. Never fails by default.
+    #[inline(always)]
+    fn fails(&mut self, item: &T, span: &Span) -> bool {
+        let _ = (item, span);
+        false
+    }
+
+    /// Called with each item that does not fail the call, before the consumer gets it.
+    #[inline(always)]
+    fn on_item(&mut self, item: &T, timing: ItemTiming) {
+        let _ = (item, timing);
+    }
+
+    /// Called once when the call ends, with its outcome, while `span` is still open.
+    #[inline(always)]
+    fn on_end(&mut self, outcome: Outcome, span: &Span) {
+        let _ = (outcome, span);
+    }
+}
+
+/// No item hook: observing the stream costs nothing per item.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoItemHook;
+
+impl<T> ItemHook<T> for NoItemHook {
+    const TIMED: bool = false;
+}
+
+impl<T, A: ItemHook<T>, B: ItemHook<T>> ItemHook<T> for (A, B) {
+    const TIMED: bool = A::TIMED || B::TIMED;
+
+    #[inline]
+    fn fails(&mut self, item: &T, span: &Span) -> bool {
+        self.0.fails(item, span) | self.1.fails(item, span)
+    }
+
+    #[inline]
+    fn on_item(&mut self, item: &T, timing: ItemTiming) {
+        self.0.on_item(item, timing);
+        self.1.on_item(item, timing);
+    }
+
+    #[inline]
+    fn on_end(&mut self, outcome: Outcome, span: &Span) {
+        self.0.on_end(outcome, span);
+        self.1.on_end(outcome, span);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A stream returned by an `#[observed(stream)]` function (see the module docs for when its
+    /// call ends and how).
+    pub struct ObservedStream<S, H: CallHook = NoHook, I = NoItemHook>
+    where
+        S: Stream,
+        I: ItemHook<S::Item>,
+    {
+        #[pin]
+        inner: S,
+        call: Call<H>,
+        span: Span,
+        items: I,
+        count: u64,
+        previous: u64,
+        ended: bool,
+    }
+
+    impl<S, H, I> PinnedDrop for ObservedStream<S, H, I>
+    where
+        S: Stream,
+        H: CallHook,
+        I: ItemHook<S::Item>,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !*this.ended
+                && let Some(outcome) = this.call.unfinished_outcome()
+            {
+                this.items.on_end(outcome, this.span);
+            }
+        }
+    }
+}
+
+impl<S: Stream, H: CallHook> ObservedStream<S, H> {
+    /// Wraps `inner`, timed from its first poll, with no item hook: every item is `ok`.
+    pub fn new(inner: S, call: Call<H>, span: Span) -> Self {
+        Self::with_item_hook(inner, call, span, NoItemHook)
+    }
+}
+
+impl<S: Stream, H: CallHook, I: ItemHook<S::Item>> ObservedStream<S, H, I> {
+    /// Wraps `inner`, timed from its first poll, observing each item with `items`.
+    pub fn with_item_hook(inner: S, call: Call<H>, span: Span, items: I) -> Self {
+        Self {
+            inner,
+            call,
+            span,
+            items,
+            count: 0,
+            previous: 0,
+            ended: false,
+        }
+    }
+}
+
+impl<S, H, I> Stream for ObservedStream<S, H, I>
+where
+    S: Stream,
+    H: CallHook,
+    I: ItemHook<S::Item>,
+{
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let this = self.project();
+        if *this.ended {
+            return this.inner.poll_next(cx);
+        }
+        this.call.begin_timed(I::TIMED);
+        let poll = {
+            let _entered = this.span.enter();
+            let guard = PollGuard(this.call);
+            let poll = this.inner.poll_next(cx);
+            drop(guard);
+            poll
+        };
+        let outcome = match &poll {
+            Poll::Pending => return poll,
+            Poll::Ready(None) => Outcome::Ok,
+            Poll::Ready(Some(item)) => {
+                if !this.items.fails(item, this.span) {
+                    let index = *this.count;
+                    let timing = if I::TIMED {
+                        let now = call::now();
+                        let start = this.call.started_at();
+                        let previous = if index == 0 { start } else { *this.previous };
+                        *this.previous = now;
+                        ItemTiming {
+                            index,
+                            since_start_nanos: call::nanos_between(start, now),
+                            since_previous_nanos: call::nanos_between(previous, now),
+                        }
+                    } else {
+                        ItemTiming {
+                            index,
+                            since_start_nanos: 0,
+                            since_previous_nanos: 0,
+                        }
+                    };
+                    this.items.on_item(item, timing);
+                    *this.count += 1;
+                    return poll;
+                }
+                Outcome::Error
+            }
+        };
+        *this.ended = true;
+        this.items.on_end(outcome, this.span);
+        this.call.finish(outcome);
+        *this.span = Span::none();
+        poll
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<S: Stream, H: CallHook, I: ItemHook<S::Item>> std::fmt::Debug for ObservedStream<S, H, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObservedStream").finish_non_exhaustive()
+    }
+}
