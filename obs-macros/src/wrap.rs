@@ -290,15 +290,21 @@ pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> To
             }
         }
         Shape::Stream => {
-            let stream = match item_hook {
-                Some(item_hook) => {
-                    quote!(#p::ObservedStream::with_item_hook(__obs_stream, #pending, __obs_span, #item_hook))
-                }
-                None => quote!(#p::ObservedStream::new(__obs_stream, #pending, __obs_span)),
+            // The items' own outcome (a `Result` item that is `Err` ends the call as `error`),
+            // chosen by the item type; then the macro's hook, if any.
+            let classify = quote! {{
+                #[allow(unused_imports)]
+                use #p::{ItemsErr as _, ItemsErrDebug as _, ItemsErrDisplay as _, ItemsOther as _};
+                (&&&#p::ItemProbe::of(&__obs_stream)).obs_item_hook()
+            }};
+            let items = match item_hook {
+                Some(item_hook) => quote!((#classify, #item_hook)),
+                None => classify,
             };
             quote! {
                 let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
-                #stream
+                let __obs_items = #items;
+                #p::ObservedStream::with_item_hook(__obs_stream, #pending, __obs_span, __obs_items)
             }
         }
     };

@@ -19,7 +19,7 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
 
     let (items, site) = if common.metrics_enabled() {
         (
-            quote!(static __OBS_SITE: #p::CallSite = #p::CallSite::new(#fn_name, ::core::module_path!());),
+            site_static(args, &p, &fn_name),
             quote!(::core::option::Option::Some(&__OBS_SITE)),
         )
     } else {
@@ -36,6 +36,26 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
         item_hook: None,
     };
     wrap(func, func.shape(args.stream.is_some()), &layer, &p)
+}
+
+/// The function's `static` call site, with its own latency bucket layout if `buckets(...)` gave
+/// one (validated already; the runtime's `const` check is only a backstop).
+fn site_static(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
+    let Some(buckets) = &args.buckets else {
+        return quote!(static __OBS_SITE: #p::CallSite = #p::CallSite::new(#fn_name, ::core::module_path!()););
+    };
+    let bounds = buckets.value.bounds.iter().map(|(value, tokens)| {
+        let span = syn::spanned::Spanned::span(tokens);
+        let lit = syn::LitFloat::new(&format!("{value:?}f64"), span);
+        quote!(#lit)
+    });
+    let n = buckets.value.bounds.len();
+    let m = n + 1;
+    quote! {
+        static __OBS_BUCKETS: #p::LatencyBuckets<#n, #m> = #p::LatencyBuckets::new([#(#bounds),*]);
+        static __OBS_SITE: #p::CallSite =
+            #p::CallSite::with_buckets(#fn_name, ::core::module_path!(), &__OBS_BUCKETS);
+    }
 }
 
 /// Recording into the user's own families when the call ends, or `NoHook`. The label values are

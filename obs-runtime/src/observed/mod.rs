@@ -32,12 +32,14 @@
 //! | argument | effect |
 //! |---|---|
 //! | `name = "..."`, `level = "debug"`, `target = "..."` | the span's name (default: the function's path), level (default `info`) and target |
+//! | `kind = "client"` | the OpenTelemetry span kind (`server`, `client`, `producer`, `consumer`, `internal`), as the span's `otel.kind`; unset, exporters take `internal` |
 //! | `fields(k = %expr, k2 = ?expr)` | extra span fields, as in `#[tracing::instrument]` |
 //! | `record(arg, ...)` | record these arguments (with `Debug`; not one named `error`, the field an `Err` goes to); none are recorded otherwise |
 //! | `ret`, `ret(Display)`, `err`, `err(Debug)` | an event with the return value / the error |
 //! | `span = false`, `metrics = false` | turn the span or the framework families off |
 //! | `stream` | for a function returning `impl Stream`: observe the stream until it ends, yields an `Err` item (`error`), or is dropped (`cancelled`) |
 //! | `error_kind` | count errors by [`ErrorKind`] |
+//! | `buckets(0.5, 1, 10, 60)` | this function's latency bucket bounds in seconds (positive, increasing), instead of [`DEFAULT_LATENCY_BUCKETS`] |
 //! | `duration = GROUP.family`, `calls = GROUP.family`, `labels(expr, ...)` | also record into your own `metrics!` families (a histogram, and a counter whose last label is [`Outcome`]), with label values evaluated when the call starts |
 //! | `crate = "path"` | path of this crate, for a renamed dependency |
 //!
