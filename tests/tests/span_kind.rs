@@ -8,9 +8,12 @@ use tracing::field::{Field, Visit};
 use tracing::span;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
-/// `(span name, otel.kind)` of every new span.
+/// A span's name and its `otel.kind`, if any.
+type Seen = (String, Option<String>);
+
+/// Every new span's name and kind.
 #[derive(Clone, Default)]
-struct Kinds(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct Kinds(Arc<Mutex<Vec<Seen>>>);
 
 struct KindField(Option<String>);
 
