@@ -1,7 +1,12 @@
-//! Procedural macros of `obs`. Use them through `obs_runtime`, which re-exports them.
+//! Procedural macros of `obs`: `metrics!` schemas, the `#[observed]` attribute and the
+//! `LabelValue` / `ErrorKind` derives. Use them through `obs_runtime`, which re-exports them.
 //!
 //! Each macro keeps three stages apart: **parse** the input into a small AST, **validate** it
 //! (every rule that rejects input, each with a span-accurate error naming the fix), **expand** it.
+//! Every error goes to one accumulator (`errors.rs`), so one build reports all of them. The
+//! attribute macros share their arguments (`attr.rs`, parsed on darling) and one function
+//! wrapper (`wrap.rs`): an attribute describes what it adds as a `Layer`, and `wrap` emits the
+//! body for the function's shape (sync, `async fn`, returns a future, boxed future, stream).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
