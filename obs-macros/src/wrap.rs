@@ -297,13 +297,13 @@ pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> To
                 use #p::{ItemsErr as _, ItemsErrDebug as _, ItemsErrDisplay as _, ItemsOther as _};
                 (&&&#p::ItemProbe::of(&__obs_stream)).obs_item_hook()
             }};
-            let items = match item_hook {
+            let item_hooks = match item_hook {
                 Some(item_hook) => quote!((#classify, #item_hook)),
                 None => classify,
             };
             quote! {
                 let __obs_stream = { let _entered = __obs_span.enter(); (#body)() };
-                let __obs_items = #items;
+                let __obs_items = #item_hooks;
                 #p::ObservedStream::with_item_hook(__obs_stream, #pending, __obs_span, __obs_items)
             }
         }
