@@ -407,3 +407,98 @@ fn first_type_arg(args: &PathArguments) -> Option<&Type> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Function, Layer, Shape, wrap};
+    use quote::quote;
+
+    fn layer(after: Option<proc_macro2::TokenStream>) -> Layer {
+        Layer {
+            items: quote!(
+                static SITE: u8 = 0;
+            ),
+            start: quote!(let captured = 1;),
+            site: quote!(None),
+            hook: quote!(p::NoHook),
+            span: quote!(p::span()),
+            settle: quote!(|_, _, _| p::Outcome::Ok),
+            after,
+            item_hook: None,
+        }
+    }
+
+    /// Every shape, with and without a step after the body, emits one well-formed function whose
+    /// body starts with the inner attributes, then the layer's items and start statements.
+    #[test]
+    fn every_shape_wraps_into_one_function() {
+        let functions = [
+            (
+                quote!(
+                    fn f(x: u32) -> u32 {
+                        #![allow(unused)]
+                        x
+                    }
+                ),
+                Shape::Sync,
+            ),
+            (
+                quote!(
+                    async fn f(x: u32) -> u32 {
+                        #![allow(unused)]
+                        x
+                    }
+                ),
+                Shape::Async,
+            ),
+            (
+                quote!(
+                    fn f() -> impl Future<Output = u32> {
+                        #![allow(unused)]
+                        async { 1 }
+                    }
+                ),
+                Shape::ReturnsFuture { boxed: false },
+            ),
+            (
+                quote!(
+                    fn f() -> Pin<Box<dyn Future<Output = u32> + Send>> {
+                        Box::pin(async { 1 })
+                    }
+                ),
+                Shape::ReturnsFuture { boxed: true },
+            ),
+            (
+                quote!(
+                    fn f() -> impl Stream<Item = u32> {
+                        #![allow(unused)]
+                        stream()
+                    }
+                ),
+                Shape::Stream,
+            ),
+        ];
+        for (tokens, shape) in functions {
+            let func: Function = syn::parse2(tokens.clone()).unwrap();
+            assert_eq!(func.shape(shape == Shape::Stream), shape, "{tokens}");
+            let afters = if shape == Shape::Stream {
+                vec![None]
+            } else {
+                vec![None, Some(quote!(commit(__obs_result)))]
+            };
+            for after in afters {
+                let has_after = after.is_some();
+                let out = wrap(&func, shape, &layer(after), &quote!(p));
+                let item: syn::ItemFn =
+                    syn::parse2(out.clone()).unwrap_or_else(|e| panic!("{e}: {out}"));
+                let body = quote!(#item).to_string();
+                let first = body.find("static SITE").unwrap();
+                if let Some(inner) = body.find("# ! [allow (unused)]") {
+                    assert!(inner < first, "{body}");
+                }
+                assert!(body.find("let captured").unwrap() > first, "{body}");
+                assert_eq!(body.contains("commit (__obs_result)"), has_after, "{body}");
+            }
+        }
+    }
+}
