@@ -98,11 +98,19 @@ impl Interner {
 
     #[cold]
     fn insert_slow(&self, value: &str, hash: usize) -> usize {
+        #[cfg(test)]
+        tests::after_a_missed_lookup(self);
         let cap = self.capacity();
         if value == OVERFLOW_VALUE {
             return cap;
         }
         if self.len.load(Ordering::Acquire) >= cap {
+            // Full, so nothing is inserted any more: but another thread may have inserted this
+            // very value since our lookup missed it, so look once more before calling it an
+            // overflow.
+            if let Ok(index) = self.find(value, hash) {
+                return index;
+            }
             self.overflows.fetch_add(1, Ordering::Relaxed);
             return cap;
         }
@@ -181,6 +189,36 @@ mod tests {
     fn zero_capacity_always_overflows() {
         let interner = Interner::new(0);
         assert_eq!(interner.intern("x"), 0);
+        assert_eq!(interner.overflows(), 1);
+    }
+
+    thread_local! {
+        /// Run once, by the next [`Interner::insert_slow`] on this thread, between its missed
+        /// lookup and anything else: lets a test place another thread's insertion exactly there.
+        static AFTER_A_MISSED_LOOKUP: std::cell::Cell<Option<fn(&Interner)>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    pub(super) fn after_a_missed_lookup(interner: &Interner) {
+        if let Some(hook) = AFTER_A_MISSED_LOOKUP.take() {
+            hook(interner);
+        }
+    }
+
+    #[test]
+    fn a_value_interned_by_another_thread_after_a_missed_lookup_is_found() {
+        // The other thread interns the same value, filling the table, just after this thread's
+        // lookup missed it: this thread must find it, not call it an overflow.
+        let interner = Interner::new(2);
+        assert_eq!(interner.intern("a"), 0);
+        AFTER_A_MISSED_LOOKUP.set(Some(|interner| {
+            std::thread::scope(|s| {
+                s.spawn(|| assert_eq!(interner.intern("b"), 1));
+            });
+        }));
+        assert_eq!(interner.intern("b"), 1);
+        assert_eq!(interner.overflows(), 0);
+        assert_eq!(interner.intern("c"), 2);
         assert_eq!(interner.overflows(), 1);
     }
 
