@@ -18,10 +18,10 @@ pub use group::Group;
 pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, validate_buckets,
 };
-pub use intern::Interner;
+pub use intern::{Interner, MAX_VALUE_LEN, OVERFLOW_VALUE};
 pub use label::{
-    Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, MAX_VALUE_LEN,
-    NoLabels, OVERFLOW_VALUE, series_product,
+    Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, NoLabels,
+    series_product,
 };
 pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
 pub use scalar::{
