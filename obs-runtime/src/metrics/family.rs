@@ -86,6 +86,11 @@ pub trait FamilyView: Send + Sync {
     /// Recordings that went to an overflow series (once per recording, however many of its
     /// labels overflowed), when the family has a bounded label.
     fn overflows(&self) -> Option<u64>;
+    /// Recordings refused because their value was outside the family's domain, when the family
+    /// can refuse any (histograms and float counters).
+    fn refused(&self) -> Option<u64> {
+        None
+    }
     /// [`FamilyView::visit`], with each counter sample's latest exemplar, and histograms' in
     /// their sample.
     fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
@@ -100,6 +105,8 @@ pub struct Core<L> {
     pub(crate) interners: Box<[Interner]>,
     /// Recordings that went to an overflow series.
     overflows: AtomicU64,
+    /// Recordings refused for a value outside the family's domain.
+    pub(crate) refused: AtomicU64,
     _labels: PhantomData<fn() -> L>,
 }
 
@@ -137,6 +144,7 @@ impl<L: LabelSet> Core<L> {
             },
             interners,
             overflows: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             _labels: PhantomData,
         }
     }

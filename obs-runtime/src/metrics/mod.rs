@@ -6,6 +6,7 @@ mod group;
 mod histogram;
 mod intern;
 mod label;
+mod refused;
 mod registry;
 mod scalar;
 
@@ -23,6 +24,7 @@ pub use label::{
     Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, NoLabels,
     series_product,
 };
+pub use refused::{REFUSED_METRIC, RefusedFamily};
 pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
 pub use scalar::{
     Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,
