@@ -9,6 +9,7 @@ mod label;
 mod refused;
 mod registry;
 mod scalar;
+mod stripe;
 
 pub use exemplar::{
     Exemplar, Exemplars, current as current_trace_context, enable as enable_exemplars, enter_span,
