@@ -92,7 +92,7 @@ pub struct HistogramFamily<L = NoLabels> {
     cells: Box<[AtomicU64]>,
     /// One slot per bucket of each series.
     exemplars: Exemplars,
-    /// The lowest value taken: 0, or `-Inf` when a bound is negative.
+    /// The lowest value taken: 0, or `-Inf` (no floor) when a bound is negative.
     floor: f64,
 }
 
@@ -250,8 +250,7 @@ impl<'a> Histogram<'a> {
     /// `false` and counted in `obs_recordings_refused_total`.
     #[inline]
     pub fn observe(self, value: f64) -> bool {
-        // `!(a >= b)` is also true for NaN.
-        if !(value >= self.floor) || value == f64::INFINITY || value == f64::NEG_INFINITY {
+        if !value.is_finite() || value < self.floor {
             self.refused.fetch_add(1, Ordering::Relaxed);
             return false;
         }

@@ -405,8 +405,7 @@ impl FloatCounter<'_> {
     #[inline]
     #[allow(clippy::should_implement_trait)] // recording, not arithmetic: `Add` would not fit
     pub fn add(self, amount: f64) -> bool {
-        // `!(a >= 0)` is also true for NaN.
-        if !(amount >= 0.0) {
+        if amount.is_nan() || amount < 0.0 {
             self.0.refused.fetch_add(1, Ordering::Relaxed);
             return false;
         }
