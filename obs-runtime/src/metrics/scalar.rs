@@ -473,3 +473,60 @@ impl FloatGauge<'_> {
         f64::from_bits(self.0.get())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address<T>(x: &T) -> usize {
+        std::ptr::from_ref(x) as usize
+    }
+
+    #[test]
+    fn threads_on_one_series_add_into_cells_on_lines_of_their_own() {
+        const PER_THREAD: u64 = 10_000;
+        let family = CounterFamily::<NoLabels>::new("t_total", "T.");
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| (0..PER_THREAD).for_each(|_| family.series().inc()));
+            }
+        });
+        assert_eq!(family.series().get(), 2 * PER_THREAD, "exact");
+        let cells: Vec<&AtomicU64> = family.cells(0).iter().step_by(family.stride).collect();
+        assert_eq!(cells.len(), stripe::count());
+        // Each thread added into one cell of its own stripe.
+        for cell in &cells {
+            assert_eq!(cell.load(Ordering::Relaxed) % PER_THREAD, 0);
+        }
+        // No two stripes, and no stripe and the touched flag, within 128 bytes of each other.
+        let touched = address(&family.touched[0]);
+        for (i, a) in cells.iter().map(|c| address(*c)).enumerate() {
+            assert!(
+                a.abs_diff(touched) >= 128,
+                "stripe {i} is next to the touched flag"
+            );
+            for b in cells[i + 1..].iter().map(|c| address(*c)) {
+                assert!(a.abs_diff(b) >= 128, "stripes {a:#x} and {b:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn gauges_keep_one_cell_per_series() {
+        let family = GaugeFamily::<NoLabels>::new("g", "G.");
+        assert_eq!(family.values.len(), 1);
+        family.series().add(5);
+        family.series().dec();
+        assert_eq!(family.series().get(), 4);
+    }
+
+    #[test]
+    fn float_counter_refusals_are_counted() {
+        let family = FloatCounterFamily::<NoLabels>::new("f_total", "F.");
+        assert!(family.series().add(1.5));
+        assert!(!family.series().add(-1.0));
+        assert!(!family.series().add(f64::NAN));
+        assert_eq!(family.series().get(), 1.5);
+        assert_eq!(family.refused(), Some(2));
+    }
+}
