@@ -250,10 +250,24 @@ impl<'a> Histogram<'a> {
     /// `false` and counted in `obs_recordings_refused_total`.
     #[inline]
     pub fn observe(self, value: f64) -> bool {
-        if !value.is_finite() || value < self.floor {
-            self.refused.fetch_add(1, Ordering::Relaxed);
-            return false;
+        // Two comparisons, both false for NaN; the floor is 0 or `-Inf`.
+        if value >= self.floor && value < f64::INFINITY {
+            self.record(value);
+            true
+        } else {
+            self.refuse();
+            false
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn record(self, value: f64) {
         let bucket = bucket_of(self.bounds, value);
         self.cells[bucket].fetch_add(1, Ordering::Relaxed);
         self.exemplars.record(self.exemplar_base + bucket, value);
@@ -262,7 +276,6 @@ impl<'a> Histogram<'a> {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
                 Some((f64::from_bits(bits) + value).to_bits())
             });
-        true
     }
 
     /// Records a duration in seconds: integer arithmetic only, no compare-and-swap loop.
