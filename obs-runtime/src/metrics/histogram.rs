@@ -92,7 +92,7 @@ pub struct HistogramFamily<L = NoLabels> {
     cells: Box<[AtomicU64]>,
     /// One slot per bucket of each series.
     exemplars: Exemplars,
-    /// The lowest value taken: 0, or `-Inf` (no floor) when a bound is negative.
+    /// The lowest value taken: 0, or the lowest finite `f64` when a bound is negative.
     floor: f64,
 }
 
@@ -117,7 +117,7 @@ impl<L: LabelSet> HistogramFamily<L> {
             .collect();
         let exemplars = Exemplars::new(core.series() * (bounds.len() + 1));
         let floor = if bounds[0] < 0.0 {
-            f64::NEG_INFINITY
+            f64::MIN
         } else {
             0.0
         };
@@ -250,7 +250,7 @@ impl<'a> Histogram<'a> {
     /// `false` and counted in `obs_recordings_refused_total`.
     #[inline]
     pub fn observe(self, value: f64) -> bool {
-        // Two comparisons, both false for NaN; the floor is 0 or `-Inf`.
+        // Two comparisons, both false for NaN and the infinities (the floor is finite).
         if value >= self.floor && value < f64::INFINITY {
             self.record(value);
             true
