@@ -8,7 +8,9 @@
 use prometheus::core::{Collector as PromCollector, Desc};
 use prometheus::proto;
 
-use crate::metrics::{Collector, FamilyView, MetricType, OverflowFamily, Registry, Sample};
+use crate::metrics::{
+    Collector, FamilyView, MetricType, OverflowFamily, RefusedFamily, Registry, Sample,
+};
 
 /// Families from obs, collected for a `prometheus::Registry`.
 pub struct PrometheusCollector {
@@ -87,6 +89,12 @@ impl PromCollector for PrometheusCollector {
         if let Source::Registry(_) = self.source
             && let Some(overflow) = OverflowFamily::over(&families)
             && let Some(mf) = convert(&overflow)
+        {
+            out.push(mf);
+        }
+        if let Source::Registry(_) = self.source
+            && let Some(refused) = RefusedFamily::over(&families)
+            && let Some(mf) = convert(&refused)
         {
             out.push(mf);
         }

@@ -244,3 +244,62 @@ async fn tasks_record_while_the_exposition_stays_consistent() {
         .sum();
     assert_eq!(events, (TASKS * EVENTS) as f64);
 }
+
+metrics! {
+    /// A small bounded family that fills up while threads race on it.
+    pub RACE in "race" {
+        /// Keys seen, capped at 1: the first key fills the table.
+        keys_total: Counter { key: Bounded<1> },
+    }
+}
+
+/// Threads that intern the same new value into a filling `Bounded` table at once: every recording
+/// of a value that got interned lands in that value's series, and only the recordings of values
+/// that found the table full go to the overflow series (and are counted as overflows).
+///
+/// Each table has one place, so its first key fills it. The racers walk the same tables without
+/// waiting for each other: whichever is ahead pays for the insertion and the other catches up, so
+/// they meet on many tables.
+#[test]
+fn racing_threads_on_a_filling_bounded_table_lose_no_recording() {
+    use obs_runtime::metrics::{FamilyView, Sample};
+    const TABLES: usize = 30_000;
+    const RACERS: u64 = 2;
+    let tables: Vec<_> = (0..TABLES)
+        .map(|_| obs_runtime::CounterFamily::<RaceKeysTotalLabels>::new("race_keys_total", "Keys."))
+        .collect();
+    let start = std::sync::Barrier::new(RACERS as usize);
+    std::thread::scope(|s| {
+        for _ in 0..RACERS {
+            s.spawn(|| {
+                start.wait();
+                for family in &tables {
+                    family.with("first").inc();
+                    family.with("second").inc();
+                }
+            });
+        }
+    });
+    let expected: HashMap<String, u64> = [("first", RACERS), (OVERFLOW, RACERS)]
+        .map(|(k, n)| (k.to_owned(), n))
+        .into();
+    let mut misplaced = 0;
+    for family in &tables {
+        let mut counts = HashMap::new();
+        family.visit(&mut |labels, sample| {
+            let Sample::Unsigned(n) = sample else {
+                panic!("a counter sample")
+            };
+            counts.insert(labels[0].to_owned(), n);
+        });
+        if counts != expected || family.overflows() != Some(RACERS) {
+            misplaced += 1;
+        }
+    }
+    assert_eq!(
+        misplaced, 0,
+        "tables with misplaced recordings, of {TABLES}"
+    );
+}
+
+const OVERFLOW: &str = obs_runtime::metrics::OVERFLOW_VALUE;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use obs_runtime::metrics::{LABEL_OVERFLOW_METRIC, MAX_VALUE_LEN, OVERFLOW_VALUE};
+use obs_runtime::metrics::{LABEL_OVERFLOW_METRIC, MAX_VALUE_LEN, OVERFLOW_VALUE, REFUSED_METRIC};
 use obs_runtime::{Bounded, Format, LabelValue, Registry, metrics};
 use obs_tests::{family, openmetrics_parse, promtool_check, text_parse};
 
@@ -254,7 +254,11 @@ fn ordering_is_deterministic_and_sorted_by_family() {
     let mut sorted = user.clone();
     sorted.sort_unstable();
     assert_eq!(user, sorted);
-    assert_eq!(names.last(), Some(&LABEL_OVERFLOW_METRIC));
+    // The framework's own families come last, in a fixed order.
+    assert_eq!(
+        names[names.len() - 2..],
+        [LABEL_OVERFLOW_METRIC, REFUSED_METRIC]
+    );
 }
 
 #[test]
@@ -315,4 +319,30 @@ fn the_validators_do_reject_bad_input() {
     let no_inf = "# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_count 1\nh_sum 1.0\n# EOF\n";
     assert!(openmetrics_parse(no_inf).is_err());
     assert!(openmetrics_parse(&format!("{no_eof}# EOF\n")).is_ok());
+}
+
+#[test]
+fn a_recording_that_overflows_two_labels_counts_once() {
+    metrics! {
+        /// Two bounded labels.
+        pub PAIR in "pair" {
+            /// Calls by tenant and route.
+            calls_total: Counter { tenant: Bounded<1>, route: Bounded<1> },
+        }
+    }
+    PAIR.calls_total.with(("t1", "/a")).inc();
+    PAIR.calls_total.with(("t2", "/b")).inc(); // both labels overflow: one recording
+    PAIR.calls_total.with(("t1", "/b")).inc(); // the route overflows
+    let registry = Registry::new();
+    PAIR.register_into(&registry).unwrap();
+    let text = registry.encode(Format::OpenMetrics);
+    let families = openmetrics_parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let overflowed = family(&families, LABEL_OVERFLOW_METRIC.trim_end_matches("_total"))
+        .value(LABEL_OVERFLOW_METRIC, &[("family", "pair_calls_total")]);
+    assert_eq!(overflowed, Some(2.0), "{text}");
+    let calls = family(&families, "pair_calls");
+    let both = [("tenant", OVERFLOW_VALUE), ("route", OVERFLOW_VALUE)];
+    assert_eq!(calls.value("pair_calls_total", &both), Some(1.0));
+    let route = [("tenant", "t1"), ("route", OVERFLOW_VALUE)];
+    assert_eq!(calls.value("pair_calls_total", &route), Some(1.0));
 }

@@ -22,7 +22,7 @@ use prost::Message;
 use super::stats::{DropReason, Signal, count_dropped, count_sent};
 use super::{ExportError, OtlpConfig, Protocol};
 use crate::expose::unit_of;
-use crate::metrics::{FamilyView, MetricType, OverflowFamily, Registry, Sample};
+use crate::metrics::{FamilyView, MetricType, OverflowFamily, RefusedFamily, Registry, Sample};
 
 /// Keeps metric export running; dropping it (or [`MetricsGuard::shutdown`]) pushes once more and
 /// stops.
@@ -201,12 +201,14 @@ fn collect(
     let now = now_nanos();
     let families = registry.families();
     let overflow = OverflowFamily::over(&families);
-    let mut metrics = Vec::with_capacity(families.len() + 1);
+    let refused = RefusedFamily::over(&families);
+    let mut metrics = Vec::with_capacity(families.len() + 2);
     let mut points = 0u64;
     let all = families
         .iter()
         .map(|f| *f as &dyn FamilyView)
-        .chain(overflow.as_ref().map(|o| o as &dyn FamilyView));
+        .chain(overflow.as_ref().map(|o| o as &dyn FamilyView))
+        .chain(refused.as_ref().map(|r| r as &dyn FamilyView));
     for family in all {
         let (metric, n) = convert(family, start, now);
         points += n;

@@ -147,15 +147,16 @@ pub fn encode_family(family: &dyn FamilyView, format: Format, out: &mut String) 
                     }
                     out.push('\n');
                 }
-                // OpenMetrics forbids a sum when observations can be negative.
+                // OpenMetrics forbids a sum when observations can be negative, and has a count
+                // only beside a sum (the `+Inf` bucket still carries it).
                 if !(om && bounds.first().is_some_and(|b| *b < 0.0)) {
                     push_series(out, name, "_sum", &labels);
                     push_f64(out, sum);
                     out.push('\n');
+                    push_series(out, name, "_count", &labels);
+                    out.push_str(ints.format(cumulative.last().copied().unwrap_or(0)));
+                    out.push('\n');
                 }
-                push_series(out, name, "_count", &labels);
-                out.push_str(ints.format(cumulative.last().copied().unwrap_or(0)));
-                out.push('\n');
             }
         }
     });

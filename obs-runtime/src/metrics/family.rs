@@ -7,9 +7,10 @@
 //! fixed-cardinality labels.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::exemplar::Exemplar;
-use super::intern::Interner;
+use super::intern::{Interner, overflowed_on_this_thread};
 use super::label::{LabelDesc, LabelSet, LabelValues, MAX_LABELS};
 
 /// The exposition type of a family.
@@ -82,8 +83,14 @@ pub trait FamilyView: Send + Sync {
     /// Calls `f` with the label values and sample of every series that has been recorded into
     /// (every series, for a family without labels), in series-index order.
     fn visit(&self, f: &mut dyn FnMut(&[&str], Sample<'_>));
-    /// Recordings that went to an overflow series, when the family has a bounded label.
+    /// Recordings that went to an overflow series (once per recording, however many of its
+    /// labels overflowed), when the family has a bounded label.
     fn overflows(&self) -> Option<u64>;
+    /// Recordings refused because their value was outside the family's domain, when the family
+    /// can refuse any (histograms and float counters).
+    fn refused(&self) -> Option<u64> {
+        None
+    }
     /// [`FamilyView::visit`], with each counter sample's latest exemplar, and histograms' in
     /// their sample.
     fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
@@ -96,10 +103,29 @@ pub trait FamilyView: Send + Sync {
 pub struct Core<L> {
     pub(crate) desc: FamilyDesc,
     pub(crate) interners: Box<[Interner]>,
+    /// Recordings that went to an overflow series.
+    overflows: AtomicU64,
+    /// Recordings refused for a value outside the family's domain.
+    pub(crate) refused: AtomicU64,
     _labels: PhantomData<fn() -> L>,
 }
 
+/// Whether any of `labels` is a [`Bounded`](super::Bounded) label.
+const fn has_bounded(labels: &[LabelDesc]) -> bool {
+    let mut i = 0;
+    while i < labels.len() {
+        if let LabelValues::Bounded(_) = labels[i].values {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 impl<L: LabelSet> Core<L> {
+    /// Whether the family has a bounded label, so a recording can overflow.
+    const BOUNDED: bool = has_bounded(L::LABELS);
+
     pub(crate) fn new(name: &'static str, help: &'static str, metric_type: MetricType) -> Self {
         debug_assert!(L::LABELS.len() <= MAX_LABELS);
         let interners = L::LABELS
@@ -117,6 +143,8 @@ impl<L: LabelSet> Core<L> {
                 labels: L::LABELS,
             },
             interners,
+            overflows: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             _labels: PhantomData,
         }
     }
@@ -126,16 +154,22 @@ impl<L: LabelSet> Core<L> {
         L::SERIES
     }
 
+    /// The series index of `values`; a recording whose labels overflow counts once.
     #[inline(always)]
     pub(crate) fn index(&self, values: L::Values<'_>) -> usize {
-        L::index(values, &self.interners)
+        if !Self::BOUNDED {
+            return L::index(values, &self.interners);
+        }
+        let before = overflowed_on_this_thread();
+        let index = L::index(values, &self.interners);
+        if overflowed_on_this_thread() != before {
+            self.overflows.fetch_add(1, Ordering::Relaxed);
+        }
+        index
     }
 
     pub(crate) fn overflows(&self) -> Option<u64> {
-        let bounded = L::LABELS
-            .iter()
-            .any(|l| matches!(l.values, LabelValues::Bounded(_)));
-        bounded.then(|| self.interners.iter().map(Interner::overflows).sum())
+        Self::BOUNDED.then(|| self.overflows.load(Ordering::Relaxed))
     }
 
     /// Calls `f(index, label values)` for every series index whose `touched(index)` is true,

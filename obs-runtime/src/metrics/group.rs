@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::family::FamilyView;
 use super::registry::{Collector, Registry, RegistryError};
 
-/// A lazily created group of families, joined to [`Registry::global`] when first used.
+/// A lazily created group of families, joined to [`Registry::global`] when first used (a name
+/// clash there is reported as a `tracing` warning; see [`Group::register_into`]).
 ///
 /// Dereferences to the generated struct whose fields are the families. The struct lives inside
 /// the `static` itself, so recording follows no pointer to reach a family.
@@ -59,15 +60,21 @@ impl<T: Collector + 'static> Group<T> {
         registry.register((self.this)())
     }
 
-    /// Joins the global registry, once. A name clash with an already registered family is
-    /// reported on standard error and the group is left out of the global registry; it still
-    /// records, and can be added to another registry.
+    /// Joins the global registry, once. A name clash with an already registered family cannot
+    /// be returned from here (recording returns nothing): it is reported as a `tracing` warning
+    /// (target `obs`, with the error) and the group is left out of the global registry; it still
+    /// records, and [`Group::register_into`] adds it to another registry, returning the error.
     #[cold]
     fn join_global(&self) {
         if !self.registered.swap(true, Ordering::AcqRel)
-            && let Err(e) = Registry::global().register((self.this)())
+            && let Err(error) = Registry::global().register((self.this)())
         {
-            eprintln!("obs: metric group not added to the global registry: {e}");
+            tracing::warn!(
+                target: "obs",
+                %error,
+                "metric group not added to the global registry; it records, but only a registry \
+                 it is added to with `register_into` exposes it"
+            );
         }
     }
 }

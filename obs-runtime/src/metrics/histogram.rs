@@ -4,7 +4,7 @@
 //! words: an `f64` sum for [`Histogram::observe`] and an integer nanosecond sum for
 //! [`Histogram::observe_duration`], so timing a call costs two `fetch_add`s and no
 //! compare-and-swap loop. The count is derived from the buckets at read time, so `_count` always
-//! equals the `+Inf` bucket.
+//! equals the `+Inf` bucket. [`HistogramFamily`] says which observations are taken.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +68,22 @@ pub fn validate_buckets(bounds: &[f64]) -> Result<(), BucketError> {
 }
 
 /// A histogram family, statically typed by its label set `L`.
+///
+/// # Which observations are taken
+///
+/// `_sum` is a counter to Prometheus: `rate(x_sum[5m])` reads any decrease as a counter reset, and
+/// the OpenMetrics parser refuses a negative or NaN sum. So a histogram takes finite values within
+/// its domain, set by its buckets:
+///
+/// - every bound `>= 0` (latencies, sizes: the usual case): values `>= 0`;
+/// - a negative bound: any finite value; OpenMetrics then forbids `_sum`, so the OpenMetrics
+///   exposition leaves it out, and `_count` with it, which it allows only beside a sum (the
+///   `+Inf` bucket carries the count; the text format keeps both).
+///
+/// Anything else (a negative value with non-negative buckets, `±Inf`, NaN) is refused:
+/// [`Histogram::observe`] returns `false` and the refusal is counted in
+/// `obs_recordings_refused_total{family}`, so a clock going backwards shows up instead of
+/// silently corrupting `_sum`.
 pub struct HistogramFamily<L = NoLabels> {
     core: Core<L>,
     bounds: Box<[f64]>,
@@ -76,6 +92,8 @@ pub struct HistogramFamily<L = NoLabels> {
     cells: Box<[AtomicU64]>,
     /// One slot per bucket of each series.
     exemplars: Exemplars,
+    /// The lowest value taken: 0, or the lowest finite `f64` when a bound is negative.
+    floor: f64,
 }
 
 impl<L: LabelSet> HistogramFamily<L> {
@@ -98,7 +116,13 @@ impl<L: LabelSet> HistogramFamily<L> {
             .map(|_| AtomicU64::new(0))
             .collect();
         let exemplars = Exemplars::new(core.series() * (bounds.len() + 1));
+        let floor = if bounds[0] < 0.0 {
+            f64::MIN
+        } else {
+            0.0
+        };
         Ok(Self {
+            floor,
             exemplars,
             core,
             bounds: bounds.into(),
@@ -127,6 +151,8 @@ impl<L: LabelSet> HistogramFamily<L> {
             bounds: &self.bounds,
             exemplars: &self.exemplars,
             exemplar_base: index * (self.bounds.len() + 1),
+            floor: self.floor,
+            refused: &self.core.refused,
         }
     }
 }
@@ -159,6 +185,10 @@ impl<L: LabelSet> FamilyView for HistogramFamily<L> {
 
     fn overflows(&self) -> Option<u64> {
         self.core.overflows()
+    }
+
+    fn refused(&self) -> Option<u64> {
+        Some(self.core.refused.load(Ordering::Relaxed))
     }
 
     fn visit_with_exemplars(&self, f: &mut ExemplarVisitor<'_>) {
@@ -210,15 +240,34 @@ pub struct Histogram<'a> {
     bounds: &'a [f64],
     exemplars: &'a Exemplars,
     exemplar_base: usize,
+    floor: f64,
+    refused: &'a AtomicU64,
 }
 
 impl<'a> Histogram<'a> {
-    /// Records `value`. NaN is refused (it would poison the sum) and reported as `false`.
+    /// Records `value` when it is finite and within the family's domain (`>= 0` unless a bucket
+    /// bound is negative; see [`HistogramFamily`]). Anything else is refused, reported as
+    /// `false` and counted in `obs_recordings_refused_total`.
     #[inline]
     pub fn observe(self, value: f64) -> bool {
-        if value.is_nan() {
-            return false;
+        // Two comparisons, both false for NaN and the infinities (the floor is finite).
+        if value >= self.floor && value < f64::INFINITY {
+            self.record(value);
+            true
+        } else {
+            self.refuse();
+            false
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    fn record(self, value: f64) {
         let bucket = bucket_of(self.bounds, value);
         self.cells[bucket].fetch_add(1, Ordering::Relaxed);
         self.exemplars.record(self.exemplar_base + bucket, value);
@@ -227,7 +276,6 @@ impl<'a> Histogram<'a> {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
                 Some((f64::from_bits(bits) + value).to_bits())
             });
-        true
     }
 
     /// Records a duration in seconds: integer arithmetic only, no compare-and-swap loop.

@@ -4,12 +4,22 @@
 //! are lock-free and allocation-free (a hash, a probe and a string compare); only a new value takes
 //! the insertion lock and allocates, once. Past the capacity, values map to the overflow index
 //! without locking.
+//!
+//! An interner does not count overflows itself: a recording can overflow several labels of its
+//! family at once, and `obs_label_overflow_total` counts recordings. Each overflowing lookup
+//! bumps a per-thread tally ([`overflowed_on_this_thread`]) that the family reads before and after
+//! resolving a recording's labels, and counts the recording once if it moved.
 
+use std::cell::Cell;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::label::{MAX_VALUE_LEN, OVERFLOW_VALUE};
+/// The label value of the overflow series of a [`Bounded`](super::Bounded) label.
+pub const OVERFLOW_VALUE: &str = "__overflow__";
+
+/// Longest [`Bounded`](super::Bounded) label value kept, in bytes; longer values are truncated.
+pub const MAX_VALUE_LEN: usize = 128;
 
 /// Interned values of one bounded label of one family.
 #[derive(Debug)]
@@ -20,8 +30,25 @@ pub struct Interner {
     slots: Box<[AtomicU32]>,
     len: AtomicUsize,
     insert: Mutex<()>,
-    overflows: AtomicU64,
     hasher: foldhash::fast::RandomState,
+}
+
+thread_local! {
+    /// Lookups on this thread that went to an overflow index because a table was full.
+    static OVERFLOWED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many lookups on this thread have gone to an overflow index because their table was full,
+/// since the thread started: read it before and after resolving labels to learn whether any
+/// overflowed.
+#[inline(always)]
+pub(crate) fn overflowed_on_this_thread() -> u64 {
+    OVERFLOWED.with(Cell::get)
+}
+
+#[cold]
+fn note_overflow() {
+    OVERFLOWED.with(|n| n.set(n.get().wrapping_add(1)));
 }
 
 impl Interner {
@@ -33,7 +60,6 @@ impl Interner {
             slots: (0..slots).map(|_| AtomicU32::new(0)).collect(),
             len: AtomicUsize::new(0),
             insert: Mutex::new(()),
-            overflows: AtomicU64::new(0),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -45,7 +71,6 @@ impl Interner {
             slots: Box::new([]),
             len: AtomicUsize::new(0),
             insert: Mutex::new(()),
-            overflows: AtomicU64::new(0),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -55,12 +80,8 @@ impl Interner {
         self.values.len()
     }
 
-    /// Recordings that went to the overflow series because the capacity was reached.
-    pub fn overflows(&self) -> u64 {
-        self.overflows.load(Ordering::Relaxed)
-    }
-
-    /// The dense index of `value`, interning it if it is new and there is room.
+    /// The dense index of `value`, interning it if it is new and there is room; past the
+    /// capacity, the overflow index (counted in this thread's overflow tally).
     #[inline]
     pub fn intern(&self, value: &str) -> usize {
         let value = truncate(value);
@@ -98,12 +119,20 @@ impl Interner {
 
     #[cold]
     fn insert_slow(&self, value: &str, hash: usize) -> usize {
+        #[cfg(test)]
+        tests::after_a_missed_lookup(self);
         let cap = self.capacity();
         if value == OVERFLOW_VALUE {
             return cap;
         }
         if self.len.load(Ordering::Acquire) >= cap {
-            self.overflows.fetch_add(1, Ordering::Relaxed);
+            // Full, so nothing is inserted any more: but another thread may have inserted this
+            // very value since our lookup missed it, so look once more before calling it an
+            // overflow.
+            if let Ok(index) = self.find(value, hash) {
+                return index;
+            }
+            note_overflow();
             return cap;
         }
         let _guard = self
@@ -116,7 +145,7 @@ impl Interner {
         };
         let index = self.len.load(Ordering::Relaxed);
         if index >= cap {
-            self.overflows.fetch_add(1, Ordering::Relaxed);
+            note_overflow();
             return cap;
         }
         // Under the lock nobody else sets this cell, so `set` cannot fail.
@@ -146,6 +175,7 @@ mod tests {
 
     #[test]
     fn interns_up_to_capacity_then_overflows() {
+        let before = overflowed_on_this_thread();
         let interner = Interner::new(3);
         assert_eq!(interner.intern("a"), 0);
         assert_eq!(interner.intern("b"), 1);
@@ -154,16 +184,17 @@ mod tests {
         assert_eq!(interner.intern("d"), 3);
         assert_eq!(interner.intern("e"), 3);
         assert_eq!(interner.intern("b"), 1);
-        assert_eq!(interner.overflows(), 2);
+        assert_eq!(overflowed_on_this_thread() - before, 2);
         assert_eq!(interner.value(1), "b");
         assert_eq!(interner.value(3), OVERFLOW_VALUE);
     }
 
     #[test]
     fn the_overflow_marker_is_never_a_value_of_its_own() {
+        let before = overflowed_on_this_thread();
         let interner = Interner::new(4);
         assert_eq!(interner.intern(OVERFLOW_VALUE), 4);
-        assert_eq!(interner.overflows(), 0);
+        assert_eq!(overflowed_on_this_thread(), before);
     }
 
     #[test]
@@ -179,9 +210,41 @@ mod tests {
 
     #[test]
     fn zero_capacity_always_overflows() {
+        let before = overflowed_on_this_thread();
         let interner = Interner::new(0);
         assert_eq!(interner.intern("x"), 0);
-        assert_eq!(interner.overflows(), 1);
+        assert_eq!(overflowed_on_this_thread() - before, 1);
+    }
+
+    thread_local! {
+        /// Run once, by the next [`Interner::insert_slow`] on this thread, between its missed
+        /// lookup and anything else: lets a test place another thread's insertion exactly there.
+        static AFTER_A_MISSED_LOOKUP: std::cell::Cell<Option<fn(&Interner)>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    pub(super) fn after_a_missed_lookup(interner: &Interner) {
+        if let Some(hook) = AFTER_A_MISSED_LOOKUP.take() {
+            hook(interner);
+        }
+    }
+
+    #[test]
+    fn a_value_interned_by_another_thread_after_a_missed_lookup_is_found() {
+        // The other thread interns the same value, filling the table, just after this thread's
+        // lookup missed it: this thread must find it, not call it an overflow.
+        let before = overflowed_on_this_thread();
+        let interner = Interner::new(2);
+        assert_eq!(interner.intern("a"), 0);
+        AFTER_A_MISSED_LOOKUP.set(Some(|interner| {
+            std::thread::scope(|s| {
+                s.spawn(|| assert_eq!(interner.intern("b"), 1));
+            });
+        }));
+        assert_eq!(interner.intern("b"), 1);
+        assert_eq!(overflowed_on_this_thread(), before);
+        assert_eq!(interner.intern("c"), 2);
+        assert_eq!(overflowed_on_this_thread() - before, 1);
     }
 
     #[test]

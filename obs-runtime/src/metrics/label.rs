@@ -5,6 +5,8 @@
 //! at `N` distinct values with one extra overflow series.
 
 use super::intern::Interner;
+#[cfg(doc)]
+use super::intern::{MAX_VALUE_LEN, OVERFLOW_VALUE};
 
 /// A label value drawn from a fixed, compile-time set: a fieldless enum with
 /// `#[derive(LabelValue)]`, or `bool`.
@@ -43,12 +45,6 @@ impl LabelValue for bool {
 /// truncated at a character boundary.
 #[derive(Debug, Clone, Copy)]
 pub struct Bounded<const N: usize>;
-
-/// The label value of the overflow series of a [`Bounded`] label.
-pub const OVERFLOW_VALUE: &str = "__overflow__";
-
-/// Longest [`Bounded`] label value kept, in bytes; longer values are truncated.
-pub const MAX_VALUE_LEN: usize = 128;
 
 /// How a label's values are known, for exposition.
 #[derive(Debug, Clone, Copy)]

@@ -7,8 +7,10 @@ mod group;
 mod histogram;
 mod intern;
 mod label;
+mod refused;
 mod registry;
 mod scalar;
+mod stripe;
 
 pub(crate) use computed::SelfFamilies;
 pub use computed::{ComputedFamily, SampleFn};
@@ -21,11 +23,12 @@ pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, histogram_or_default,
     validate_buckets,
 };
-pub use intern::Interner;
+pub use intern::{Interner, MAX_VALUE_LEN, OVERFLOW_VALUE};
 pub use label::{
-    Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, MAX_VALUE_LEN,
-    NoLabels, OVERFLOW_VALUE, series_product,
+    Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, NoLabels,
+    series_product,
 };
+pub use refused::{REFUSED_METRIC, RefusedFamily};
 pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
 pub use scalar::{
     Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,

@@ -6,6 +6,7 @@ use std::sync::{LazyLock, RwLock};
 
 use super::computed::ComputedFamily;
 use super::family::{FamilyDesc, FamilyView, MetricType, Sample};
+use super::refused::{REFUSED_METRIC, RefusedFamily};
 use crate::expose::{self, Format};
 
 /// Something that holds families: a `metrics!` group, or a hand-written collection.
@@ -90,7 +91,7 @@ impl Registry {
             if error.is_some() {
                 return;
             }
-            if name == LABEL_OVERFLOW_METRIC {
+            if name == LABEL_OVERFLOW_METRIC || name == REFUSED_METRIC {
                 error = Some(RegistryError::ReservedName(name));
             } else if existing.contains(&name) {
                 error = Some(RegistryError::DuplicateFamily(name));
@@ -122,6 +123,9 @@ impl Registry {
         }
         if let Some(overflow) = OverflowFamily::over(&families) {
             expose::encode_family(&overflow, format, out);
+        }
+        if let Some(refused) = RefusedFamily::over(&families) {
+            expose::encode_family(&refused, format, out);
         }
         expose::finish(format, out);
     }
