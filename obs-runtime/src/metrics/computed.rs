@@ -1,6 +1,7 @@
 //! Families whose samples are computed when they are read, and the collector that joins a fixed
 //! set of them to the global registry once: what the framework's own families are made of
-//! (`obs_function_*`, `obs_export_*`, `obs_label_overflow_total`).
+//! (`obs_function_*`, `obs_export_*`, and the per-family `obs_label_overflow_total` and
+//! `obs_recordings_refused_total`).
 //!
 //! A family is a [`FamilyDesc`] and a plain function that reads some state (atomics in a
 //! `static`, or a context the family carries) and calls the visitor once per series.

@@ -116,11 +116,7 @@ impl<L: LabelSet> HistogramFamily<L> {
             .map(|_| AtomicU64::new(0))
             .collect();
         let exemplars = Exemplars::new(core.series() * (bounds.len() + 1));
-        let floor = if bounds[0] < 0.0 {
-            f64::MIN
-        } else {
-            0.0
-        };
+        let floor = if bounds[0] < 0.0 { f64::MIN } else { 0.0 };
         Ok(Self {
             floor,
             exemplars,

@@ -7,7 +7,7 @@ mod group;
 mod histogram;
 mod intern;
 mod label;
-mod refused;
+mod per_family;
 mod registry;
 mod scalar;
 mod stripe;
@@ -28,8 +28,10 @@ pub use label::{
     Bounded, LabelDesc, LabelSet, LabelType, LabelValue, LabelValues, MAX_LABELS, NoLabels,
     series_product,
 };
-pub use refused::{REFUSED_METRIC, RefusedFamily};
-pub use registry::{Collector, LABEL_OVERFLOW_METRIC, OverflowFamily, Registry, RegistryError};
+pub use per_family::{
+    LABEL_OVERFLOW_METRIC, OverflowFamily, PerFamily, REFUSED_METRIC, RefusedFamily, Tally,
+};
+pub use registry::{Collector, Registry, RegistryError};
 pub use scalar::{
     Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,
     Gauge, GaugeFamily, ScalarKind, kind,

@@ -4,9 +4,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{LazyLock, RwLock};
 
-use super::computed::ComputedFamily;
-use super::family::{FamilyDesc, FamilyView, MetricType, Sample};
-use super::refused::{REFUSED_METRIC, RefusedFamily};
+use super::family::FamilyView;
+use super::per_family::{LABEL_OVERFLOW_METRIC, OverflowFamily, REFUSED_METRIC, RefusedFamily};
 use crate::expose::{self, Format};
 
 /// Something that holds families: a `metrics!` group, or a hand-written collection.
@@ -39,9 +38,6 @@ impl fmt::Display for RegistryError {
 }
 
 impl std::error::Error for RegistryError {}
-
-/// Name of the self-metric counting recordings that went to an overflow series.
-pub const LABEL_OVERFLOW_METRIC: &str = "obs_label_overflow_total";
 
 /// A set of collectors rendered together.
 #[derive(Default)]
@@ -145,40 +141,5 @@ impl Registry {
         self.collectors
             .read()
             .unwrap_or_else(|poison| poison.into_inner())
-    }
-}
-
-const OVERFLOW_LABELS: &[super::label::LabelDesc] = &[super::label::LabelDesc {
-    name: "family",
-    values: super::label::LabelValues::Bounded(usize::MAX),
-}];
-
-/// The `obs_label_overflow_total{family}` self-metric, derived at encode time from the families
-/// that have a bounded label.
-pub type OverflowFamily<'a> = ComputedFamily<&'a [&'static dyn FamilyView]>;
-
-impl<'a> OverflowFamily<'a> {
-    /// The self-metric over `families`, if any of them has a bounded label.
-    pub fn over(families: &'a [&'static dyn FamilyView]) -> Option<Self> {
-        families.iter().any(|f| f.overflows().is_some()).then(|| {
-            ComputedFamily::new(
-                FamilyDesc {
-                    name: LABEL_OVERFLOW_METRIC,
-                    help: "Recordings that went to a label's overflow series because the label reached its cap of distinct values, by family.",
-                    metric_type: MetricType::Counter,
-                    labels: OVERFLOW_LABELS,
-                },
-                families,
-                overflow_samples,
-            )
-        })
-    }
-}
-
-fn overflow_samples(families: &&[&'static dyn FamilyView], f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    for family in *families {
-        if let Some(n) = family.overflows() {
-            f(&[family.desc().name], Sample::Unsigned(n));
-        }
     }
 }
