@@ -1,7 +1,6 @@
 //! `#[derive(ErrorKind)]` for error enums: one kind per variant (fields allowed), the bounded
 //! `kind` label of `#[observed(error_kind)]`.
 
-use darling::{FromAttributes, FromDeriveInput};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -17,34 +16,7 @@ pub const SPEC: Spec = Spec {
     no_variants: "`ErrorKind` needs at least one variant",
 };
 
-/// `#[error_kind(...)]` on the enum.
-#[derive(FromDeriveInput)]
-#[darling(attributes(error_kind), forward_attrs())]
-pub struct EnumOptions {
-    /// Path of the runtime crate, for renamed dependencies.
-    #[darling(rename = "crate")]
-    krate: Option<syn::Path>,
-}
-
-/// `#[error_kind(...)]` on a variant.
-#[derive(Default, FromAttributes)]
-#[darling(attributes(error_kind))]
-pub struct VariantOptions {
-    /// The kind's name, instead of the variant name in snake_case.
-    rename: Option<syn::LitStr>,
-}
-
-impl super::EnumOptions for EnumOptions {
-    fn krate(&self) -> Option<&syn::Path> {
-        self.krate.as_ref()
-    }
-}
-
-impl super::VariantOptions for VariantOptions {
-    fn rename(self) -> Option<syn::LitStr> {
-        self.rename
-    }
-}
+options!(error_kind);
 
 /// No rules beyond the shared ones: variants may have fields, the enum may be generic.
 pub fn check(_: &Derived, _: &mut Errors) {}

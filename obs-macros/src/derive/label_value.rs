@@ -1,6 +1,5 @@
 //! `#[derive(LabelValue)]` for fieldless enums: one label value per variant.
 
-use darling::{FromAttributes, FromDeriveInput};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Fields;
@@ -19,34 +18,7 @@ pub const SPEC: Spec = Spec {
                   values",
 };
 
-/// `#[label(...)]` on the enum.
-#[derive(FromDeriveInput)]
-#[darling(attributes(label), forward_attrs())]
-pub struct EnumOptions {
-    /// Path of the runtime crate, for renamed dependencies.
-    #[darling(rename = "crate")]
-    krate: Option<syn::Path>,
-}
-
-/// `#[label(...)]` on a variant.
-#[derive(Default, FromAttributes)]
-#[darling(attributes(label))]
-pub struct VariantOptions {
-    /// The exposed value, instead of the variant name in snake_case.
-    rename: Option<syn::LitStr>,
-}
-
-impl super::EnumOptions for EnumOptions {
-    fn krate(&self) -> Option<&syn::Path> {
-        self.krate.as_ref()
-    }
-}
-
-impl super::VariantOptions for VariantOptions {
-    fn rename(self) -> Option<syn::LitStr> {
-        self.rename
-    }
-}
+options!(label);
 
 /// The rules of this derive beyond the shared ones.
 pub fn check(derived: &Derived, errors: &mut Errors) {

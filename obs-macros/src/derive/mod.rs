@@ -3,9 +3,6 @@
 //! snake_case otherwise, refuse an enum without variants and two variants with one name, and
 //! implement one runtime trait. Each derive adds only its own rules and its expansion.
 
-pub mod error_kind;
-pub mod label_value;
-
 use darling::{FromAttributes, FromDeriveInput};
 use proc_macro2::{Span, TokenStream};
 use syn::{Data, DeriveInput, Fields, Ident};
@@ -36,6 +33,44 @@ pub trait VariantOptions: FromAttributes {
     /// The name to use instead of the variant's in snake_case.
     fn rename(self) -> Option<syn::LitStr>;
 }
+
+/// Declares a derive's darling option structs, `EnumOptions` (`#[attr(crate = "...")]` on the
+/// enum) and `VariantOptions` (`#[attr(rename = "...")]` on a variant), for its helper attribute.
+macro_rules! options {
+    ($attr:ident) => {
+        #[doc = concat!("`#[", stringify!($attr), "(crate = \"...\")]` on the enum.")]
+        #[derive(darling::FromDeriveInput)]
+        #[darling(attributes($attr), forward_attrs())]
+        pub struct EnumOptions {
+            /// Path of the runtime crate, for renamed dependencies.
+            #[darling(rename = "crate")]
+            krate: Option<syn::Path>,
+        }
+
+        #[doc = concat!("`#[", stringify!($attr), "(rename = \"...\")]` on a variant.")]
+        #[derive(Default, darling::FromAttributes)]
+        #[darling(attributes($attr))]
+        pub struct VariantOptions {
+            /// The name to use instead of the variant's in snake_case.
+            rename: Option<syn::LitStr>,
+        }
+
+        impl super::EnumOptions for EnumOptions {
+            fn krate(&self) -> Option<&syn::Path> {
+                self.krate.as_ref()
+            }
+        }
+
+        impl super::VariantOptions for VariantOptions {
+            fn rename(self) -> Option<syn::LitStr> {
+                self.rename
+            }
+        }
+    };
+}
+
+pub mod error_kind;
+pub mod label_value;
 
 /// A variant and the string it stands for.
 pub struct Variant<'a> {
