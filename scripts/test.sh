@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-toolchain.sh
 bash scripts/install-validators.sh
 
 cargo fmt --all -- --check
