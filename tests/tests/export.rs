@@ -17,6 +17,20 @@ fn handle_request(n: u64) -> u64 {
     n.wrapping_mul(31).rotate_left(7)
 }
 
+/// Makes `span` the child of an incoming sampled W3C parent, and returns the `traceparent` it
+/// sends on.
+fn continue_sampled_parent(span: &tracing::Span) -> String {
+    let incoming: HashMap<String, String> = [(
+        "traceparent".to_owned(),
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
+    )]
+    .into();
+    assert!(set_parent(span, &incoming));
+    let mut outgoing = HashMap::new();
+    inject(span, &mut outgoing);
+    outgoing["traceparent"].clone()
+}
+
 #[test]
 fn trace_context_continues_across_services() {
     let config = OtlpConfig::new(
@@ -27,16 +41,8 @@ fn trace_context_continues_across_services() {
     let (layer, guard) = traces_layer(&config).unwrap();
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
-        let incoming: HashMap<String, String> = [(
-            "traceparent".to_owned(),
-            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
-        )]
-        .into();
         let span = tracing::info_span!("server");
-        assert!(set_parent(&span, &incoming));
-        let mut outgoing = HashMap::new();
-        inject(&span, &mut outgoing);
-        let traceparent = &outgoing["traceparent"];
+        let traceparent = &continue_sampled_parent(&span);
         let parts: Vec<&str> = traceparent.split('-').collect();
         assert_eq!(parts.len(), 4, "{traceparent}");
         assert_eq!(parts[0], "00");
@@ -129,16 +135,7 @@ fn a_sampler_that_is_not_parent_based_decides_for_children_too() {
         let (layer, guard) = traces_layer(&config).unwrap();
         let flag =
             tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
-                let incoming: HashMap<String, String> = [(
-                    "traceparent".to_owned(),
-                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
-                )]
-                .into();
-                let span = tracing::info_span!("server");
-                assert!(set_parent(&span, &incoming));
-                let mut outgoing = HashMap::new();
-                inject(&span, &mut outgoing);
-                outgoing["traceparent"]
+                continue_sampled_parent(&tracing::info_span!("server"))
                     .rsplit('-')
                     .next()
                     .unwrap()
