@@ -1,9 +1,9 @@
 //! Attribute arguments every instrumenting attribute shares, parsed once.
 //!
 //! darling parses every argument whose syntax is a meta item, so an unknown argument gets its
-//! "did you mean" suggestion and every argument error is reported in one build. Two arguments are
-//! not meta items and are parsed by hand first: tracing's `fields(key = %expr, ...)` and
-//! `labels(expr, ...)`, whose values are arbitrary expressions.
+//! "did you mean" suggestion and every argument error is reported in one build. Arguments whose
+//! values are not meta items are taken out by hand first: tracing's `fields(key = %expr, ...)`
+//! here, and a macro's own such as `#[observed]`'s `labels(expr, ...)` and `buckets(-1, 0.5)`.
 //!
 //! ```text
 //! name = "span name", level = "debug", target = "my_target",
