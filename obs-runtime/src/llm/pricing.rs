@@ -149,6 +149,8 @@ pub enum PricingError {
         format: &'static str,
         /// The parser's message.
         message: String,
+        /// The line (from 1) the parser stopped at, when it says.
+        line: Option<usize>,
     },
     /// A top-level field (`valid_from`, `models`, `models.<provider>`) is wrong.
     Document {
@@ -200,6 +202,9 @@ impl Pricing {
         let table: toml::Table = toml::from_str(text).map_err(|e| PricingError::Syntax {
             format: "TOML",
             message: e.message().to_owned(),
+            line: e
+                .span()
+                .map(|span| text[..span.start].matches('\n').count() + 1),
         })?;
         Self::from_value(&toml_to_json(toml::Value::Table(table)))
     }
@@ -209,6 +214,7 @@ impl Pricing {
         let value: Value = serde_json::from_str(text).map_err(|e| PricingError::Syntax {
             format: "JSON",
             message: e.to_string(),
+            line: Some(e.line()),
         })?;
         Self::from_value(&value)
     }
@@ -620,7 +626,21 @@ impl fmt::Display for PricingError {
                     path.display()
                 )
             }
-            PricingError::Syntax { format, message } => {
+            PricingError::Syntax {
+                format,
+                message,
+                line: Some(line),
+            } => {
+                write!(
+                    f,
+                    "pricing table is not valid {format} (line {line}): {message}"
+                )
+            }
+            PricingError::Syntax {
+                format,
+                message,
+                line: None,
+            } => {
                 write!(f, "pricing table is not valid {format}: {message}")
             }
             PricingError::Document { field, problem } => {
@@ -1022,12 +1042,20 @@ output = 8.0
             ("models.openai".to_owned(), Problem::NotATable)
         );
         assert!(matches!(
-            Pricing::from_toml_str("valid_from = ["),
-            Err(PricingError::Syntax { format: "TOML", .. })
+            Pricing::from_toml_str("valid_from = 2026-11-01\nmodels = {}\n[x\n"),
+            Err(PricingError::Syntax {
+                format: "TOML",
+                line: Some(3),
+                ..
+            })
         ));
         assert!(matches!(
-            Pricing::from_json_str("{"),
-            Err(PricingError::Syntax { format: "JSON", .. })
+            Pricing::from_json_str("{\n\"valid_from\": }"),
+            Err(PricingError::Syntax {
+                format: "JSON",
+                line: Some(2),
+                ..
+            })
         ));
         assert!(matches!(
             Pricing::from_json_str("[]"),
