@@ -11,9 +11,10 @@
 //! `c9e48b1d`, "Move GenAI semantic conventions to its own dedicated repository"):
 //! `model/gen-ai/registry.yaml` (attributes and values), `model/gen-ai/metrics.yaml` (metric
 //! names, instruments, units), `docs/gen-ai/gen-ai-metrics.md` (the explicit bucket boundaries,
-//! which live only in the docs), `model/error/registry.yaml` (`_OTHER`). The names and units were
-//! cross-checked against the stored `model/gen-ai/registry.yaml` (version `002c8a6e`) and
-//! `model/gen-ai/metrics.yaml` (version `004902b8`) of `semantic-conventions-genai`: unchanged.
+//! which live only in the docs), `model/error/registry.yaml` (`_OTHER`). They were
+//! cross-checked against the stored `model/gen-ai/registry.yaml` (version `002c8a6e`),
+//! `model/gen-ai/metrics.yaml` and `docs/gen-ai/gen-ai-metrics.md` (version `004902b8`) of
+//! `semantic-conventions-genai`: the names, units and bucket boundaries used here are unchanged.
 //! That repository's newer versions add operation names (`plan`, the `*_memory` operations) and
 //! proposed per-kind token counters (`gen_ai.client.inference.usage.*`, in `token-metrics.yaml`)
 //! that are not taken here.
