@@ -1,0 +1,237 @@
+//! The cost of a call in US dollars, from a pricing table loaded from TOML or JSON.
+//!
+//! # The table
+//!
+//! ```toml
+//! valid_from = 2026-11-01          # the date the prices were read (TOML date or "YYYY-MM-DD")
+//!
+//! [models.anthropic.claude-x]      # provider, then model; quote names with dots: "gpt-4.1"
+//! input = 3.0                      # US dollars per million fresh input tokens (required)
+//! output = 15.0                    # per million output tokens (required)
+//! cache_read = 0.3                 # per million input tokens read from the cache
+//! cache_write = 3.75               # per million input tokens written to the cache
+//! reasoning = 15.0                 # per million reasoning tokens; absent: priced as output
+//!
+//! [[models.anthropic.claude-x.tiers]]
+//! above_input_tokens = 200000      # long-context pricing: the whole call, when input > 200000
+//! input = 6.0
+//! output = 22.5
+//! cache_read = 0.6
+//! cache_write = 7.5
+//! ```
+//!
+//! The JSON form has the same structure (`{"valid_from": "2026-11-01", "models": {"anthropic":
+//! {"claude-x": {"input": 3.0, ..., "tiers": [{"above_input_tokens": 200000, ...}]}}}}`). A tier
+//! is a full set of prices with the same rules as the base; tiers must have strictly increasing
+//! thresholds, and the highest one whose threshold the call's input tokens (cache included, as
+//! [`Usage::input`]) exceed applies to the whole call. Unknown keys are errors, so a typo cannot
+//! silently leave a price out.
+//!
+//! # Pricing a [`Usage`]
+//!
+//! Each token is priced once, by its kind ([`TokenKind`]): fresh input ([`Usage::fresh_input`])
+//! at `input`, cache reads at `cache_read`, cache writes at `cache_write`, output excluding
+//! reasoning at `output`, reasoning at `reasoning` (or `output`). An absent cache or reasoning
+//! count means none (all input is fresh, all output visible). A missing input or output count
+//! prices nothing for that kind, and so does a non-zero cache count whose price the entry lacks:
+//! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]).
+//! A model without an entry has no cost at all: [`Pricing::cost`] returns `None`, never 0.
+
+mod cost;
+mod error;
+mod parse;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::usage::Usage;
+use parse::toml_to_json;
+
+pub use cost::{Cost, TokenKind, TokenKinds};
+pub use error::{PricingError, Problem};
+pub use parse::PriceDate;
+
+/// A pricing table: prices per provider and model, and the date they were valid from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pricing {
+    valid_from: PriceDate,
+    models: HashMap<String, HashMap<String, ModelPrice>>,
+}
+
+/// The prices of one model: base prices and optional prompt-size tiers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelPrice {
+    base: Prices,
+    tiers: Vec<Tier>,
+}
+
+/// US dollars per million tokens of each kind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prices {
+    /// Fresh (non-cached) input tokens.
+    pub input: f64,
+    /// Output tokens other than reasoning.
+    pub output: f64,
+    /// Input tokens read from the cache; `None`: the model has no price for them.
+    pub cache_read: Option<f64>,
+    /// Input tokens written to the cache ([`Usage::cache_creation`]); `None`: no price for them.
+    pub cache_write: Option<f64>,
+    /// Reasoning tokens; `None`: priced as [`output`](Prices::output).
+    pub reasoning: Option<f64>,
+}
+
+/// Prices that apply to a whole call whose input tokens exceed a threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tier {
+    /// The tier applies when the call's input tokens are strictly above this.
+    pub above_input_tokens: u64,
+    /// The prices of the tier.
+    pub prices: Prices,
+}
+
+impl Pricing {
+    /// Parses a table in TOML.
+    pub fn from_toml_str(text: &str) -> Result<Self, PricingError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| PricingError::Syntax {
+            format: "TOML",
+            message: e.message().to_owned(),
+            line: e
+                .span()
+                .map(|span| text[..span.start].matches('\n').count() + 1),
+        })?;
+        Self::from_value(&toml_to_json(toml::Value::Table(table)))
+    }
+
+    /// Parses a table in JSON.
+    pub fn from_json_str(text: &str) -> Result<Self, PricingError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| PricingError::Syntax {
+            format: "JSON",
+            message: e.to_string(),
+            line: Some(e.line()),
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Reads a table from a `.toml` or `.json` file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, PricingError> {
+        let path = path.as_ref();
+        let extension = path.extension().and_then(|e| e.to_str());
+        if !matches!(extension, Some("toml" | "json")) {
+            return Err(PricingError::UnknownFormat {
+                path: path.to_owned(),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| PricingError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        match extension {
+            Some("toml") => Self::from_toml_str(&text),
+            _ => Self::from_json_str(&text),
+        }
+    }
+
+    /// The date the prices were valid from.
+    pub fn valid_from(&self) -> PriceDate {
+        self.valid_from
+    }
+
+    /// The prices of a model, if the table has them.
+    pub fn get(&self, provider: &str, model: &str) -> Option<&ModelPrice> {
+        self.models.get(provider)?.get(model)
+    }
+
+    /// Takes every entry of `overrides`, replacing whole entries of the same provider and model;
+    /// the table's date becomes the later of the two.
+    pub fn merge(&mut self, overrides: Pricing) {
+        self.valid_from = self.valid_from.max(overrides.valid_from);
+        for (provider, models) in overrides.models {
+            self.models.entry(provider).or_default().extend(models);
+        }
+    }
+
+    /// The cost of a call, or `None` when the table has no price for the model.
+    pub fn cost(&self, provider: &str, model: &str, usage: &Usage) -> Option<Cost> {
+        Some(self.get(provider, model)?.cost(usage))
+    }
+}
+
+impl ModelPrice {
+    /// The base prices.
+    pub fn base(&self) -> &Prices {
+        &self.base
+    }
+
+    /// The tiers, by increasing threshold.
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers
+    }
+
+    /// The prices for a call with this many input tokens: the highest tier it exceeds, else the
+    /// base (also when the count is unknown).
+    pub fn prices_for(&self, input_tokens: Option<u64>) -> &Prices {
+        let Some(input) = input_tokens else {
+            return &self.base;
+        };
+        self.tiers
+            .iter()
+            .rev()
+            .find(|tier| input > tier.above_input_tokens)
+            .map_or(&self.base, |tier| &tier.prices)
+    }
+
+    /// The cost of a call (see the [module docs](self) for the rule).
+    pub fn cost(&self, usage: &Usage) -> Cost {
+        let prices = self.prices_for(usage.input);
+        let mut unpriced = TokenKinds::default();
+        let mut known = |kind, count: Option<u64>, price: f64| match count {
+            Some(count) => dollars(count, price),
+            None => {
+                unpriced.insert(kind);
+                0.0
+            }
+        };
+        let input = known(TokenKind::Input, usage.fresh_input(), prices.input);
+        let output = known(
+            TokenKind::Output,
+            usage.output_excluding_reasoning(),
+            prices.output,
+        );
+        let reasoning = dollars(
+            usage.reasoning.unwrap_or(0),
+            prices.reasoning.unwrap_or(prices.output),
+        );
+        let mut optional =
+            |kind, count: Option<u64>, price: Option<f64>| match (count.unwrap_or(0), price) {
+                (0, _) => 0.0,
+                (count, Some(price)) => dollars(count, price),
+                (_, None) => {
+                    unpriced.insert(kind);
+                    0.0
+                }
+            };
+        let cache_read = optional(TokenKind::CacheRead, usage.cache_read, prices.cache_read);
+        let cache_creation = optional(
+            TokenKind::CacheCreation,
+            usage.cache_creation,
+            prices.cache_write,
+        );
+        Cost {
+            input,
+            cache_read,
+            cache_creation,
+            output,
+            reasoning,
+            unpriced,
+        }
+    }
+}
+
+/// The price of `count` tokens at `per_million` dollars per million.
+fn dollars(count: u64, per_million: f64) -> f64 {
+    count as f64 * per_million / 1_000_000.0
+}

@@ -1,0 +1,439 @@
+//! Exact costs computed by hand, and every kind of bad table.
+
+use super::*;
+use crate::llm::usage::{AnthropicJson, HasUsage, OpenAiJson};
+use serde_json::json;
+
+const TABLE: &str = r#"
+valid_from = 2026-11-01
+
+[models.anthropic.claude-x]
+input = 2.0
+output = 8.0
+cache_read = 0.5
+cache_write = 2.5
+
+[models.openai.o-x]
+input = 1.0
+output = 4.0
+cache_read = 0.25
+
+[models.openai.o-priced-reasoning]
+input = 1.0
+output = 4.0
+cache_read = 0.25
+reasoning = 2.0
+
+[models.google."long-1.5"]
+input = 1.0
+output = 2.0
+
+[[models.google."long-1.5".tiers]]
+above_input_tokens = 200000
+input = 2.0
+output = 4.0
+
+[[models.google."long-1.5".tiers]]
+above_input_tokens = 1000000
+input = 4.0
+output = 8.0
+"#;
+
+fn table() -> Pricing {
+    Pricing::from_toml_str(TABLE).unwrap()
+}
+
+fn tokens(input: Option<u64>, output: Option<u64>) -> Usage {
+    Usage {
+        input,
+        output,
+        ..Usage::default()
+    }
+}
+
+#[test]
+fn cached_input_is_priced_once_at_the_cache_prices() {
+    // Anthropic: 250k fresh + 500k cache reads + 100k cache writes; `input` is their sum.
+    let response = json!({"usage": {"input_tokens": 250_000, "cache_read_input_tokens": 500_000,
+        "cache_creation_input_tokens": 100_000, "output_tokens": 125_000}});
+    let usage = AnthropicJson(&response).usage().unwrap();
+    let cost = table().cost("anthropic", "claude-x", &usage).unwrap();
+    assert_eq!(cost.input, 0.5); // 250_000 * 2.0 / 1e6
+    assert_eq!(cost.cache_read, 0.25); // 500_000 * 0.5 / 1e6
+    assert_eq!(cost.cache_creation, 0.25); // 100_000 * 2.5 / 1e6
+    assert_eq!(cost.output, 1.0); // 125_000 * 8.0 / 1e6
+    assert_eq!(cost.reasoning, 0.0);
+    assert_eq!(cost.total(), 2.0);
+    assert!(!cost.is_partial());
+}
+
+#[test]
+fn reasoning_is_priced_as_output_unless_it_has_its_own_price() {
+    // OpenAI: prompt_tokens includes the 500k cached; completion_tokens the 125k reasoning.
+    let response = json!({"usage": {"prompt_tokens": 1_000_000, "completion_tokens": 250_000,
+        "prompt_tokens_details": {"cached_tokens": 500_000},
+        "completion_tokens_details": {"reasoning_tokens": 125_000}}});
+    let usage = OpenAiJson(&response).usage().unwrap();
+
+    let cost = table().cost("openai", "o-x", &usage).unwrap();
+    assert_eq!(cost.input, 0.5); // 500_000 fresh * 1.0 / 1e6
+    assert_eq!(cost.cache_read, 0.125); // 500_000 * 0.25 / 1e6
+    assert_eq!(cost.cache_creation, 0.0);
+    assert_eq!(cost.output, 0.5); // 125_000 visible * 4.0 / 1e6
+    assert_eq!(cost.reasoning, 0.5); // 125_000 * 4.0 (output price) / 1e6
+    assert_eq!(cost.total(), 1.625);
+    assert!(!cost.is_partial());
+
+    let cost = table()
+        .cost("openai", "o-priced-reasoning", &usage)
+        .unwrap();
+    assert_eq!(cost.reasoning, 0.25); // 125_000 * 2.0 / 1e6
+    assert_eq!(cost.total(), 1.375);
+}
+
+#[test]
+fn a_tier_applies_above_its_threshold_not_at_it() {
+    let pricing = table();
+    let at = pricing
+        .cost("google", "long-1.5", &tokens(Some(200_000), Some(100_000)))
+        .unwrap();
+    assert_eq!((at.input, at.output), (0.2, 0.2)); // base: 1.0 and 2.0 per million
+    assert_eq!(at.total(), 0.4);
+
+    let over = pricing
+        .cost("google", "long-1.5", &tokens(Some(200_001), Some(100_000)))
+        .unwrap();
+    assert_eq!(over.input, 0.400002); // 200_001 * 2.0 / 1e6
+    assert_eq!(over.output, 0.4); // 100_000 * 4.0 / 1e6
+    assert_eq!(over.total(), 0.400002 + 0.4);
+
+    let highest = pricing
+        .cost(
+            "google",
+            "long-1.5",
+            &tokens(Some(2_000_000), Some(250_000)),
+        )
+        .unwrap();
+    assert_eq!((highest.input, highest.output), (8.0, 2.0)); // the second tier: 4.0 and 8.0
+}
+
+#[test]
+fn a_model_without_a_price_has_no_cost() {
+    let usage = tokens(Some(10), Some(10));
+    assert_eq!(table().cost("openai", "unknown-model", &usage), None);
+    assert_eq!(table().cost("nobody", "o-x", &usage), None);
+    assert!(table().get("openai", "o-x").is_some());
+}
+
+#[test]
+fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
+    let pricing = table();
+    let cost = pricing
+        .cost("openai", "o-x", &tokens(Some(1_000_000), None))
+        .unwrap();
+    assert_eq!((cost.input, cost.output, cost.reasoning), (1.0, 0.0, 0.0));
+    assert!(cost.is_partial());
+    assert_eq!(
+        cost.unpriced.iter().collect::<Vec<_>>(),
+        [TokenKind::Output]
+    );
+
+    // Unknown input: the base prices apply and input is unpriced.
+    let cost = pricing
+        .cost("google", "long-1.5", &tokens(None, Some(500_000)))
+        .unwrap();
+    assert_eq!((cost.input, cost.output), (0.0, 1.0));
+    assert_eq!(cost.unpriced.iter().collect::<Vec<_>>(), [TokenKind::Input]);
+
+    // Cache writes with no cache-write price in the entry.
+    let usage = Usage {
+        cache_creation: Some(100),
+        ..tokens(Some(1_000_000), Some(0))
+    };
+    let cost = pricing.cost("openai", "o-x", &usage).unwrap();
+    assert_eq!(cost.input, 0.9999); // 999_900 fresh * 1.0 / 1e6
+    assert_eq!(
+        cost.unpriced.iter().collect::<Vec<_>>(),
+        [TokenKind::CacheCreation]
+    );
+
+    // A complete usage with no cache counts is not partial.
+    assert!(
+        !pricing
+            .cost("openai", "o-x", &tokens(Some(1), Some(1)))
+            .unwrap()
+            .is_partial()
+    );
+}
+
+#[test]
+fn json_and_toml_tables_read_the_same() {
+    let json = r#"{"valid_from": "2026-11-01", "models": {"google": {"long-1.5": {"input": 1.0, "output": 2,
+        "tiers": [{"above_input_tokens": 200000, "input": 2.0, "output": 4.0},
+                  {"above_input_tokens": 1000000, "input": 4.0, "output": 8.0}]}}}}"#;
+    let from_json = Pricing::from_json_str(json).unwrap();
+    assert_eq!(
+        from_json.get("google", "long-1.5"),
+        table().get("google", "long-1.5")
+    );
+    assert_eq!(from_json.valid_from().to_string(), "2026-11-01");
+    assert_eq!(table().valid_from(), from_json.valid_from());
+    let tiers = from_json.get("google", "long-1.5").unwrap().tiers();
+    assert_eq!(
+        tiers
+            .iter()
+            .map(|t| t.above_input_tokens)
+            .collect::<Vec<_>>(),
+        [200_000, 1_000_000]
+    );
+}
+
+#[test]
+fn merge_replaces_whole_entries_and_keeps_the_later_date() {
+    let mut pricing = table();
+    let overrides = Pricing::from_toml_str(
+        "valid_from = \"2026-12-01\"\n[models.openai.o-x]\ninput = 3.0\noutput = 6.0\n\
+         [models.mistral_ai.m]\ninput = 1.0\noutput = 1.0\n",
+    )
+    .unwrap();
+    pricing.merge(overrides);
+    assert_eq!(pricing.valid_from().to_string(), "2026-12-01");
+    let o_x = pricing.get("openai", "o-x").unwrap();
+    assert_eq!(
+        *o_x.base(),
+        Prices {
+            input: 3.0,
+            output: 6.0,
+            cache_read: None,
+            cache_write: None,
+            reasoning: None
+        }
+    );
+    assert!(pricing.get("openai", "o-priced-reasoning").is_some());
+    assert!(pricing.get("mistral_ai", "m").is_some());
+
+    let mut older = Pricing::from_toml_str("valid_from = 2025-01-01\nmodels = {}").unwrap();
+    older.merge(Pricing::from_toml_str("valid_from = 2024-06-30\nmodels = {}").unwrap());
+    assert_eq!(older.valid_from().to_string(), "2025-01-01");
+}
+
+fn entry_error(toml: &str) -> (String, String, Option<String>, Problem) {
+    match Pricing::from_toml_str(&format!("valid_from = 2026-11-01\n{toml}")) {
+        Err(PricingError::Entry {
+            provider,
+            model,
+            field,
+            problem,
+        }) => (provider, model, field, problem),
+        other => panic!("expected an entry error, got {other:?}"),
+    }
+}
+
+fn named(field: Option<&str>, problem: Problem) -> (String, String, Option<String>, Problem) {
+    (
+        "openai".to_owned(),
+        "gpt-x".to_owned(),
+        field.map(str::to_owned),
+        problem,
+    )
+}
+
+#[test]
+fn a_bad_entry_is_an_error_naming_provider_model_and_field() {
+    let head = "[models.openai.gpt-x]\n";
+    let cases = [
+        ("input = 1.0", Some("output"), Problem::Missing),
+        ("input = 1.0\nouput = 2.0", Some("ouput"), Problem::Unknown),
+        (
+            "input = 1.0\noutput = \"10\"",
+            Some("output"),
+            Problem::NotANumber,
+        ),
+        (
+            "input = nan\noutput = 1.0",
+            Some("input"),
+            Problem::NotANumber,
+        ),
+        (
+            "input = 1.0\noutput = 1.0\ncache_read = -0.1",
+            Some("cache_read"),
+            Problem::Negative,
+        ),
+        (
+            "input = 1.0\noutput = 1.0\ntiers = 3",
+            Some("tiers"),
+            Problem::NotAList,
+        ),
+    ];
+    for (body, field, problem) in cases {
+        assert_eq!(
+            entry_error(&format!("{head}{body}")),
+            named(field, problem),
+            "{body}"
+        );
+    }
+
+    let tiers = "input = 1.0\noutput = 1.0\n[[models.openai.gpt-x.tiers]]\nabove_input_tokens = 100\n\
+                 input = 2.0\noutput = 2.0\n[[models.openai.gpt-x.tiers]]\n";
+    let cases = [
+        (
+            "above_input_tokens = 100\ninput = 3.0\noutput = 3.0",
+            "tiers[1].above_input_tokens",
+            Problem::NotIncreasing,
+        ),
+        (
+            "above_input_tokens = -5\ninput = 3.0\noutput = 3.0",
+            "tiers[1].above_input_tokens",
+            Problem::NotAnInteger,
+        ),
+        (
+            "input = 3.0\noutput = 3.0",
+            "tiers[1].above_input_tokens",
+            Problem::Missing,
+        ),
+        (
+            "above_input_tokens = 200\noutput = 3.0",
+            "tiers[1].input",
+            Problem::Missing,
+        ),
+        (
+            "above_input_tokens = 200\ninput = 3.0\noutput = 3.0\nextra = 1",
+            "tiers[1].extra",
+            Problem::Unknown,
+        ),
+    ];
+    for (body, field, problem) in cases {
+        assert_eq!(
+            entry_error(&format!("{head}{tiers}{body}")),
+            named(Some(field), problem),
+            "{body}"
+        );
+    }
+
+    let error = Pricing::from_json_str(
+        r#"{"valid_from": "2026-11-01", "models": {"openai": {"gpt-x": 3}}}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(
+        &error,
+        PricingError::Entry {
+            field: None,
+            problem: Problem::NotATable,
+            ..
+        }
+    ));
+    assert_eq!(error.to_string(), "pricing entry openai/gpt-x: not a table");
+    let error =
+        Pricing::from_toml_str(&format!("valid_from = 2026-11-01\n{head}input = 1.0")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "pricing entry openai/gpt-x, field `output`: missing"
+    );
+}
+
+#[test]
+fn a_bad_document_is_an_error_naming_the_field() {
+    let document = |text: &str| match Pricing::from_toml_str(text) {
+        Err(PricingError::Document { field, problem }) => (field, problem),
+        other => panic!("expected a document error, got {other:?}"),
+    };
+    assert_eq!(
+        document("models = {}"),
+        ("valid_from".to_owned(), Problem::Missing)
+    );
+    assert_eq!(
+        document("valid_from = \"2026-02-30\"\nmodels = {}"),
+        ("valid_from".to_owned(), Problem::NotADate)
+    );
+    assert_eq!(
+        document("valid_from = 2026-11-01T10:00:00Z\nmodels = {}"),
+        ("valid_from".to_owned(), Problem::NotADate)
+    );
+    assert_eq!(
+        document("valid_from = 2026-11-01"),
+        ("models".to_owned(), Problem::Missing)
+    );
+    assert_eq!(
+        document("valid_from = 2026-11-01\nmodels = {}\ncurrency = \"EUR\""),
+        ("currency".to_owned(), Problem::Unknown)
+    );
+    assert_eq!(
+        document("valid_from = 2026-11-01\nmodels = { openai = 1 }"),
+        ("models.openai".to_owned(), Problem::NotATable)
+    );
+    assert!(matches!(
+        Pricing::from_toml_str("valid_from = 2026-11-01\nmodels = {}\n[x\n"),
+        Err(PricingError::Syntax {
+            format: "TOML",
+            line: Some(3),
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pricing::from_json_str("{\n\"valid_from\": }"),
+        Err(PricingError::Syntax {
+            format: "JSON",
+            line: Some(2),
+            ..
+        })
+    ));
+    assert!(matches!(
+        Pricing::from_json_str("[]"),
+        Err(PricingError::Document {
+            problem: Problem::NotATable,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn files_are_read_by_extension() {
+    assert!(matches!(
+        Pricing::from_path("prices.yaml"),
+        Err(PricingError::UnknownFormat { .. })
+    ));
+    let missing = std::env::temp_dir().join("obs-llm-pricing-test-does-not-exist.toml");
+    let error = Pricing::from_path(&missing).unwrap_err();
+    assert!(matches!(error, PricingError::Io { .. }));
+    assert!(std::error::Error::source(&error).is_some());
+}
+
+#[test]
+fn dates_must_be_real_calendar_days() {
+    assert_eq!(
+        PriceDate::parse("2028-02-29").map(|d| d.to_string()),
+        Some("2028-02-29".to_owned())
+    );
+    for bad in [
+        "2026-02-29",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-04-31",
+        "26-01-01",
+        "2026-1-01",
+        "2026-+1-01",
+    ] {
+        assert_eq!(PriceDate::parse(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn token_kinds_have_stable_label_values() {
+    let labels: Vec<_> = TokenKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "input",
+            "cache_read",
+            "cache_creation",
+            "output",
+            "reasoning"
+        ]
+    );
+    let cost = Cost {
+        input: 1.0,
+        output: 2.0,
+        ..Cost::default()
+    };
+    assert_eq!(cost.by_kind()[3], (TokenKind::Output, 2.0));
+}
