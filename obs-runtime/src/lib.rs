@@ -1,5 +1,19 @@
-//! Runtime for `obs`: statically-typed metric families, registries and Prometheus / OpenMetrics
-//! exposition. Re-exports the macros, so a service depends on this one crate.
+//! Runtime for `obs`, instrumentation for services that call LLMs. Re-exports the macros, so a
+//! service depends on this one crate.
+//!
+//! | module | what | feature |
+//! |---|---|---|
+//! | [`metrics`] | statically-typed families (counters striped per CPU, gauges, histograms), label types and interning, registries, the framework's own self-metrics | always |
+//! | [`expose`] | Prometheus text 0.0.4 and OpenMetrics 1.0 encoders | always |
+//! | [`observed`] | what `#[observed]` records into: call sites, the call guard, the future and stream wrappers (with a per-item hook), latency buckets, the `obs_function_*` families | always |
+//! | `serve`, `health` | `/metrics` and health endpoints on axum, scheduled health checks | `serve` |
+//! | `export` | OTLP export of spans and metrics, W3C trace-context propagation | `otlp` |
+//! | `logs` | JSON logs with trace ids and redaction | `logs` |
+//! | `init` | one-call set-up from a config file and `OTEL_*` variables | `init` |
+//! | `interop` | plugging obs into a `prometheus` registry | `prometheus` |
+//! | `llm` | GenAI semantic-convention names, token usage from provider responses, pricing | `llm` |
+//!
+//! Generated code reaches the runtime only through the hidden `__private` module.
 //!
 //! ```
 //! use obs_runtime::{metrics, LabelValue, Bounded, Registry, Format};
