@@ -3,9 +3,9 @@
 //!
 //! | module | what | feature |
 //! |---|---|---|
-//! | [`metrics`] | statically-typed families (counters striped per CPU, gauges, histograms), label types and interning, registries, the framework's own self-metrics | always |
+//! | [`metrics`](mod@metrics) | statically-typed families (counters striped per CPU, gauges, histograms), label types and interning, registries, the framework's own self-metrics | always |
 //! | [`expose`] | Prometheus text 0.0.4 and OpenMetrics 1.0 encoders | always |
-//! | [`observed`] | what `#[observed]` records into: call sites, the call guard, the future and stream wrappers (with a per-item hook), latency buckets, the `obs_function_*` families | always |
+//! | [`observed`](mod@observed) | what `#[observed]` records into: call sites, the call guard, the future and stream wrappers (with a per-item hook), latency buckets, the `obs_function_*` families | always |
 //! | `serve`, `health` | `/metrics` and health endpoints on axum, scheduled health checks | `serve` |
 //! | `export` | OTLP export of spans and metrics, W3C trace-context propagation | `otlp` |
 //! | `logs` | JSON logs with trace ids and redaction | `logs` |
