@@ -166,6 +166,10 @@ metrics! {
         /// Latency.
         #[buckets(0.1, 1)]
         latency_seconds: Histogram { tier: Tier },
+        /// Tokens per call, pushed under the GenAI semantic convention's name and unit.
+        #[otlp(name = "gen_ai.client.token.usage", unit = "{token}")]
+        #[buckets(1, 4, 16, 64, 256, 1024)]
+        token_usage: Histogram { tier: Tier },
     }
 }
 
@@ -181,6 +185,7 @@ fn check_metric_push(protocol: Protocol) {
         PUSHED.latency_seconds.with(Tier::Large).observe(0.05);
         PUSHED.latency_seconds.with(Tier::Large).observe(0.5);
         PUSHED.latency_seconds.with(Tier::Large).observe(5.0);
+        PUSHED.token_usage.with(Tier::Small).observe(100.0);
     });
     let guard = start_metrics_export(
         &config(&collector, protocol, "svc-metrics"),
@@ -192,6 +197,7 @@ fn check_metric_push(protocol: Protocol) {
         |m| {
             m.iter().any(|p| p.name == "pushed_latency_seconds")
                 && m.iter().any(|p| p.name == "pushed_requests")
+                && m.iter().any(|p| p.name == "gen_ai.client.token.usage")
         },
         WAIT,
     );
@@ -227,6 +233,23 @@ fn check_metric_push(protocol: Protocol) {
     assert_eq!(latency.bucket_counts, [1, 1, 1]);
     assert_eq!(latency.count, Some(3));
     assert_eq!(latency.sum, Some(5.55));
+
+    // A family with a semantic convention's name and unit arrives under them, not under its
+    // Prometheus name, which the exposition keeps.
+    let tokens = points
+        .iter()
+        .find(|p| p.name == "gen_ai.client.token.usage")
+        .unwrap();
+    assert_eq!(tokens.unit, "{token}");
+    assert_eq!(tokens.metric_type, MetricType::Histogram);
+    assert!(tokens.has_attrs(&[("tier", "small")]));
+    assert_eq!(tokens.bucket_counts, [0, 0, 0, 0, 1, 0, 0]);
+    assert!(points.iter().all(|p| p.name != "pushed_token_usage"));
+    let text = registry.encode(obs_runtime::Format::Text);
+    assert!(
+        text.contains("pushed_token_usage_bucket{tier=\"small\",le=\"256.0\"} 1"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -113,6 +113,10 @@ fn family_init(
     help: &str,
 ) -> TokenStream {
     let field = &family.name;
+    let otlp = family.otlp.as_ref().map(|o| {
+        let (name, unit) = (&o.name, &o.unit);
+        quote!(.with_otlp(#name, #unit))
+    });
     if family.kind == "Histogram" {
         let bounds: Vec<f64> = match &family.buckets {
             Some(b) => b.bounds.iter().map(|(v, _)| *v).collect(),
@@ -123,9 +127,9 @@ fn family_init(
         } else {
             quote!(&[#(#bounds),*])
         };
-        quote!(#field: #private::histogram::<#labels>(#name, #help, #bounds))
+        quote!(#field: #private::histogram::<#labels>(#name, #help, #bounds) #otlp)
     } else {
-        quote!(#field: #krate::metrics::Family::new(#name, #help))
+        quote!(#field: #krate::metrics::Family::new(#name, #help) #otlp)
     }
 }
 

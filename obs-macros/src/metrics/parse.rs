@@ -8,6 +8,7 @@
 //!     /// HELP text.
 //!     #[buckets(0.1, 1, 10)]                   // histograms
 //!     #[max_series(20_000)]                    // optional series limit
+//!     #[otlp(name = "a.b.c", unit = "s")]      // optional: the name and unit pushed over OTLP
 //!     name: Kind { label: Type, #[allow_entity_label(reason = "...")] label2: Type },
 //!     other_total: Counter,
 //! }
@@ -49,12 +50,21 @@ pub struct Family {
     pub docs: Vec<LitStr>,
     pub buckets: Option<Buckets>,
     pub max_series: Option<LitInt>,
+    pub otlp: Option<Otlp>,
     pub name: Ident,
     pub kind: Ident,
     pub labels: Vec<Label>,
 }
 
 pub use crate::buckets::Buckets;
+
+/// `#[otlp(name = "gen_ai.client.token.usage", unit = "{token}")]`: the family's OpenTelemetry
+/// name and unit, for the OTLP push.
+#[derive(FromMeta)]
+pub struct Otlp {
+    pub name: LitStr,
+    pub unit: LitStr,
+}
 
 /// One label of a family.
 pub struct Label {
@@ -131,6 +141,7 @@ impl Parse for Family {
         let mut docs = Vec::new();
         let mut buckets = None;
         let mut max_series = None;
+        let mut otlp = None;
         for attr in attrs {
             let path = attr.path();
             if path.is_ident("doc") {
@@ -139,10 +150,12 @@ impl Parse for Family {
                 buckets = Some(parse_buckets(&attr)?);
             } else if path.is_ident("max_series") {
                 max_series = Some(attr.parse_args()?);
+            } else if path.is_ident("otlp") {
+                otlp = Some(Otlp::from_meta(&attr.meta)?);
             } else {
                 return Err(syn::Error::new_spanned(
                     path,
-                    "unknown attribute on a metric family; expected doc comments, `#[buckets(...)]` or `#[max_series(N)]`",
+                    "unknown attribute on a metric family; expected doc comments, `#[buckets(...)]`, `#[max_series(N)]` or `#[otlp(name = \"...\", unit = \"...\")]`",
                 ));
             }
         }
@@ -161,6 +174,7 @@ impl Parse for Family {
             docs,
             buckets,
             max_series,
+            otlp,
             name,
             kind,
             labels,

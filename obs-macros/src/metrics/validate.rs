@@ -212,6 +212,10 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         }
     }
 
+    if let Some(otlp) = &family.otlp {
+        check_otlp(otlp, errors);
+    }
+
     if family.labels.len() > MAX_LABELS {
         errors.push(
             span,
@@ -278,6 +282,37 @@ fn check_label(label: &Label, name: &str, errors: &mut Errors) {
                 "`{ty}` is an unbounded label type: every distinct value becomes a series; \
                  use a fieldless enum with `#[derive(LabelValue)]`, `bool`, or `Bounded<N>` to cap run-time strings at N values, \
                  or record per-request values (ids, addresses, timestamps) as a span attribute or an exemplar"
+            ),
+        );
+    }
+}
+
+/// An OpenTelemetry metric name is dot-separated lowercase segments (`gen_ai.client.token.usage`);
+/// a unit is a UCUM code or an annotation in braces (`s`, `By`, `{token}`), without spaces.
+fn check_otlp(otlp: &super::parse::Otlp, errors: &mut Errors) {
+    let name = otlp.name.value();
+    let segment_ok = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if !name.split('.').all(segment_ok) {
+        errors.push(
+            otlp.name.span(),
+            format!(
+                "`{name}` is not an OpenTelemetry metric name: use dot-separated segments of lowercase \
+                 letters, digits and `_`, each starting with a letter, as the semantic conventions \
+                 do (`gen_ai.client.operation.duration`)"
+            ),
+        );
+    }
+    let unit = otlp.unit.value();
+    if unit.is_empty() || !unit.chars().all(|c| c.is_ascii_graphic()) {
+        errors.push(
+            otlp.unit.span(),
+            format!(
+                "`{unit}` is not a unit: give a UCUM code or an annotation in braces, without spaces \
+                 (`s`, `By`, `{{token}}`)"
             ),
         );
     }

@@ -177,7 +177,7 @@ fn resource_proto(config: &OtlpConfig) -> Resource {
 }
 
 /// The UCUM unit OpenTelemetry uses for a base unit in a Prometheus name.
-fn ucum(unit: &str) -> &str {
+fn ucum(unit: &'static str) -> &'static str {
     match unit {
         "seconds" => "s",
         "bytes" => "By",
@@ -235,9 +235,17 @@ fn collect(
 /// One family as an OTLP metric, with its number of data points.
 fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
     let desc = family.desc();
-    let name = match desc.metric_type {
-        MetricType::Counter => desc.name.strip_suffix("_total").unwrap_or(desc.name),
-        _ => desc.name,
+    // A semantic convention's name and unit where the family has them, else both derived from
+    // the Prometheus name (`_total` dropped, the unit suffix in UCUM).
+    let (name, unit) = match desc.otlp {
+        Some(otlp) => (otlp.name, otlp.unit),
+        None => (
+            match desc.metric_type {
+                MetricType::Counter => desc.name.strip_suffix("_total").unwrap_or(desc.name),
+                _ => desc.name,
+            },
+            unit_of(desc.name, desc.metric_type).map_or("", ucum),
+        ),
     };
     let mut numbers = Vec::new();
     let mut histograms = Vec::new();
@@ -309,9 +317,7 @@ fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
     let metric = Metric {
         name: name.to_owned(),
         description: desc.help.to_owned(),
-        unit: unit_of(desc.name, desc.metric_type)
-            .map(|u| ucum(u).to_owned())
-            .unwrap_or_default(),
+        unit: unit.to_owned(),
         data: Some(data),
         ..Default::default()
     };

@@ -46,6 +46,18 @@ pub struct FamilyDesc {
     pub metric_type: MetricType,
     /// The labels, in declaration order.
     pub labels: &'static [LabelDesc],
+    /// The name and unit the family is pushed under over OTLP, where a semantic convention
+    /// defines them (`gen_ai.client.operation.duration` in `s`); `None`: derived from `name`.
+    pub otlp: Option<OtlpName>,
+}
+
+/// A family's name and unit in OpenTelemetry terms, for the OTLP push.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtlpName {
+    /// The dotted metric name, `gen_ai.client.token.usage`.
+    pub name: &'static str,
+    /// The UCUM unit, `s`, `By` or `{token}`.
+    pub unit: &'static str,
 }
 
 /// One sample of a series, as read for exposition.
@@ -141,6 +153,7 @@ impl<L: LabelSet> Core<L> {
                 help,
                 metric_type,
                 labels: L::LABELS,
+                otlp: None,
             },
             interners,
             overflows: AtomicU64::new(0),

@@ -97,6 +97,13 @@ pub struct HistogramFamily<L = NoLabels> {
 }
 
 impl<L: LabelSet> HistogramFamily<L> {
+    /// The family, pushed over OTLP as `name` in `unit` (a semantic convention's names, such as
+    /// `gen_ai.client.operation.duration` in `s`) instead of names derived from its own.
+    pub fn with_otlp(mut self, name: &'static str, unit: &'static str) -> Self {
+        self.core.desc.otlp = Some(super::OtlpName { name, unit });
+        self
+    }
+
     /// A family named `name` (namespace included), with HELP text `help` and bucket upper bounds
     /// `bounds` (`+Inf` is implicit).
     pub fn new(

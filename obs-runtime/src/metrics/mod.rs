@@ -17,7 +17,7 @@ pub use computed::{ComputedFamily, SampleFn};
 pub use exemplar::{Exemplar, Exemplars, current as current_trace_context};
 #[cfg(feature = "otlp")]
 pub(crate) use exemplar::{enable as enable_exemplars, enter_span, exit_span};
-pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, Sample};
+pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, OtlpName, Sample};
 pub use group::Group;
 pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, histogram_or_default,

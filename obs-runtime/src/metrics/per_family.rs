@@ -68,6 +68,7 @@ fn per_family<'a>(
             help,
             metric_type: MetricType::Counter,
             labels: FAMILY_LABEL,
+            otlp: None,
         };
         ComputedFamily::new(desc, (families, tally), samples)
     })

@@ -149,6 +149,13 @@ pub type GaugeFamily<L = NoLabels> = Family<kind::Gauge, L>;
 pub type FloatGaugeFamily<L = NoLabels> = Family<kind::FloatGauge, L>;
 
 impl<K: ScalarKind, L: LabelSet> Family<K, L> {
+    /// The family, pushed over OTLP as `name` in `unit` (a semantic convention's names, such as
+    /// `gen_ai.client.token.usage` in `{token}`) instead of names derived from its own.
+    pub fn with_otlp(mut self, name: &'static str, unit: &'static str) -> Self {
+        self.core.desc.otlp = Some(super::OtlpName { name, unit });
+        self
+    }
+
     /// A family named `name` (namespace included) with HELP text `help`.
     pub fn new(name: &'static str, help: &'static str) -> Self {
         let core = Core::new(name, help, K::TYPE);
