@@ -997,23 +997,12 @@ fn the_default_latency_buckets_reach_past_two_minutes() {
     assert!(bounds.contains(&120.0));
 }
 
-/// What `#[observed(buckets(0.001, 3600))]` is to emit beside its call site (see the
-/// `__private` docs): a `static` layout and `CallSite::with_buckets`.
+/// A function with its own latency layout.
+#[observed(span = false, buckets(0.001, 3600))]
 fn custom_layout() -> u8 {
-    use obs_runtime::__private as p;
-    static BUCKETS: p::LatencyBuckets<2, 3> = p::LatencyBuckets::new([0.001, 3600.0]);
-    static SITE: p::CallSite = p::CallSite::with_buckets("custom_layout", module_path!(), &BUCKETS);
-    p::observe_sync(
-        Some(&SITE),
-        p::NoHook,
-        tracing::Span::none(),
-        || {
-            // At least 2 ms: over the first bound whatever the machine.
-            std::thread::sleep(Duration::from_millis(2));
-            7
-        },
-        |_, _, _| p::Outcome::Ok,
-    )
+    // At least 2 ms: over the first bound whatever the machine.
+    std::thread::sleep(Duration::from_millis(2));
+    7
 }
 
 #[test]
@@ -1041,42 +1030,21 @@ fn a_custom_layout_is_exposed_with_its_own_bounds() {
 #[derive(Debug)]
 struct Opaque;
 
-/// What `#[observed(stream)]` is to emit (see the `__private` docs): the stream's item hook
-/// chosen by item type, then `ObservedStream::with_item_hook`.
-macro_rules! observed_stream {
-    ($name:literal, $stream:expr) => {{
-        use obs_runtime::__private as p;
-        #[allow(unused_imports)]
-        use p::{ItemsErr as _, ItemsErrDebug as _, ItemsErrDisplay as _, ItemsOther as _};
-        static SITE: p::CallSite = p::CallSite::new($name, module_path!());
-        let span = tracing::info_span!(
-            $name,
-            otel.status_code = tracing::field::Empty,
-            error = tracing::field::Empty
-        );
-        let stream = $stream;
-        let items = (&&&p::ItemProbe::of(&stream)).obs_item_hook();
-        p::ObservedStream::with_item_hook(
-            stream,
-            p::Call::pending_with(Some(&SITE), p::NoHook),
-            span,
-            items,
-        )
-    }};
-}
-
+#[observed(stream, name = "result_items")]
 fn result_items(items: Vec<AppResult<u32>>) -> impl futures_util::Stream<Item = AppResult<u32>> {
-    observed_stream!("result_items", futures_util::stream::iter(items))
+    futures_util::stream::iter(items)
 }
 
+#[observed(stream, name = "opaque_items")]
 fn opaque_items(
     items: Vec<Result<u32, Opaque>>,
 ) -> impl futures_util::Stream<Item = Result<u32, Opaque>> {
-    observed_stream!("opaque_items", futures_util::stream::iter(items))
+    futures_util::stream::iter(items)
 }
 
+#[observed(stream, name = "plain_items")]
 fn plain_items(n: u32) -> impl futures_util::Stream<Item = u32> {
-    observed_stream!("plain_items", futures_util::stream::iter(0..n))
+    futures_util::stream::iter(0..n)
 }
 
 /// A stream of `Result`s that yields an `Err` is `error`, whether it is read to its end or
