@@ -13,4 +13,4 @@ pub use pricing::{
     Cost, ModelPrice, PriceDate, Prices, Pricing, PricingError, Problem, Tier, TokenKind,
     TokenKinds,
 };
-pub use usage::{AnthropicJson, HasUsage, JsonShape, OpenAiJson, Usage, UsageAccumulator};
+pub use usage::{AnthropicJson, HasUsage, JsonShape, OpenAiJson, ResponseSummary, Usage};

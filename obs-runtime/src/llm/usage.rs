@@ -24,13 +24,21 @@
 //!   output = `output_tokens`, which includes extended thinking; Anthropic does not report the
 //!   thinking part apart, so reasoning stays `None`.
 //!
+//! # Streams
+//!
+//! Every provider's stream reports usage as counts *so far*: OpenAI sends one final chunk with
+//! `usage` (with `stream_options.include_usage`), Anthropic sends input and cache counts in
+//! `message_start` (under `message.usage`) and cumulative counts in each `message_delta`. So a
+//! stream's usage is merged count by count, a later count replacing an earlier one
+//! ([`Usage::update`]), never added: [`ResponseSummary`] does that for any [`HasUsage`] chunk.
+//!
 //! # Which shape
 //!
 //! A JSON value does not say which provider it came from, and field names are not enough: OpenAI's
 //! Responses API also says `input_tokens`, but there it INCLUDES cached tokens, while Anthropic's
 //! excludes them. Guessing would silently double- or under-count, so the caller names the shape:
-//! [`OpenAiJson`] / [`AnthropicJson`] (or [`JsonShape`] for the stream accumulator). The caller
-//! knows it: `#[llm_call]` has the provider as a literal.
+//! [`OpenAiJson`] / [`AnthropicJson`] (or [`JsonShape`]). The caller knows it: `#[llm_call]` has
+//! the provider as a literal.
 
 use serde_json::Value;
 
@@ -66,17 +74,49 @@ impl Usage {
         self.output
             .map(|output| output.saturating_sub(self.reasoning.unwrap_or(0)))
     }
+
+    /// Takes a later report of the same call's counts: each count it has replaces this one, each
+    /// it lacks keeps this one (streamed counts are cumulative, so nothing is added twice).
+    pub fn update(&mut self, later: Usage) {
+        self.input = later.input.or(self.input);
+        self.output = later.output.or(self.output);
+        self.cache_read = later.cache_read.or(self.cache_read);
+        self.cache_creation = later.cache_creation.or(self.cache_creation);
+        self.reasoning = later.reasoning.or(self.reasoning);
+    }
 }
 
-/// A response that can tell how many tokens its call used.
+/// A response, or a chunk of a streamed response, that can tell its token usage; what
+/// `#[llm_call]` reads from the function's value (the `Ok` value of a `Result`), or from each
+/// item of a stream.
+///
+/// Only [`usage`](HasUsage::usage) is required. The other methods feed the span's
+/// `gen_ai.response.*` attributes and default to "not known".
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not tell its token usage",
     label = "`obs_runtime::llm::HasUsage` is not implemented for this type",
-    note = "implement `HasUsage` for it, or wrap provider JSON in `OpenAiJson` / `AnthropicJson`"
+    note = "implement `HasUsage` for it, or name a view with `usage = ...` (such as `OpenAiJson` or `AnthropicJson` for provider JSON)"
 )]
 pub trait HasUsage {
-    /// The usage, or `None` when the response carries none at all.
+    /// The usage this response or chunk reports (for a chunk: counts so far), or `None` when it
+    /// carries none at all.
     fn usage(&self) -> Option<Usage>;
+
+    /// The model that answered (`gen_ai.response.model`).
+    fn response_model(&self) -> Option<&str> {
+        None
+    }
+
+    /// The provider's id of the response (`gen_ai.response.id`).
+    fn response_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// Calls `f` with each finish reason this response or chunk reports, one per choice
+    /// (`gen_ai.response.finish_reasons`).
+    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+        let _ = f;
+    }
 }
 
 impl HasUsage for Usage {
@@ -88,6 +128,65 @@ impl HasUsage for Usage {
 impl<T: HasUsage + ?Sized> HasUsage for &T {
     fn usage(&self) -> Option<Usage> {
         (**self).usage()
+    }
+    fn response_model(&self) -> Option<&str> {
+        (**self).response_model()
+    }
+    fn response_id(&self) -> Option<&str> {
+        (**self).response_id()
+    }
+    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+        (**self).finish_reasons(f)
+    }
+}
+
+impl<T: HasUsage> HasUsage for Option<T> {
+    fn usage(&self) -> Option<Usage> {
+        self.as_ref()?.usage()
+    }
+    fn response_model(&self) -> Option<&str> {
+        self.as_ref()?.response_model()
+    }
+    fn response_id(&self) -> Option<&str> {
+        self.as_ref()?.response_id()
+    }
+    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+        if let Some(inner) = self {
+            inner.finish_reasons(f);
+        }
+    }
+}
+
+/// The whole of a call's response, gathered from its value or from each of its stream's chunks:
+/// usage merged by [`Usage::update`], the first model and id seen, and every finish reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseSummary {
+    /// The usage so far; `None` if nothing reported any.
+    pub usage: Option<Usage>,
+    /// `gen_ai.response.model`.
+    pub model: Option<String>,
+    /// `gen_ai.response.id`.
+    pub id: Option<String>,
+    /// `gen_ai.response.finish_reasons`, in the order reported.
+    pub finish_reasons: Vec<String>,
+}
+
+impl ResponseSummary {
+    /// Takes the usage of a response or the next chunk; with `details`, also its model, id and
+    /// finish reasons (which allocate, so they are read only when a span will show them).
+    pub fn push<R: HasUsage + ?Sized>(&mut self, chunk: &R, details: bool) {
+        if let Some(later) = chunk.usage() {
+            self.usage.get_or_insert_with(Usage::default).update(later);
+        }
+        if details {
+            if self.model.is_none() {
+                self.model = chunk.response_model().map(str::to_owned);
+            }
+            if self.id.is_none() {
+                self.id = chunk.response_id().map(str::to_owned);
+            }
+            chunk.finish_reasons(&mut |reason| self.finish_reasons.push(reason.to_owned()));
+        }
     }
 }
 
@@ -101,17 +200,23 @@ pub enum JsonShape {
 }
 
 impl JsonShape {
-    /// The usage of a whole (non-streamed) response of this shape; `None` without a `usage` object.
+    /// The usage of a response, chunk or event of this shape; `None` without a `usage` object.
     pub fn usage(self, response: &Value) -> Option<Usage> {
-        let usage = response.get("usage").filter(|u| u.is_object())?;
-        Some(match self {
-            JsonShape::OpenAiChat => openai_usage(usage),
-            JsonShape::AnthropicMessages => AnthropicCounts::read(usage).usage(),
-        })
+        match self {
+            JsonShape::OpenAiChat => Some(openai_usage(
+                response.get("usage").filter(|u| u.is_object())?,
+            )),
+            JsonShape::AnthropicMessages => {
+                let usage = anthropic_message(response)
+                    .get("usage")
+                    .filter(|u| u.is_object())?;
+                Some(anthropic_usage(usage))
+            }
+        }
     }
 }
 
-/// An OpenAI chat-completion response (or final stream chunk) as JSON.
+/// An OpenAI chat-completion response or stream chunk, as JSON.
 #[derive(Clone, Copy, Debug)]
 pub struct OpenAiJson<'a>(pub &'a Value);
 
@@ -119,15 +224,55 @@ impl HasUsage for OpenAiJson<'_> {
     fn usage(&self) -> Option<Usage> {
         JsonShape::OpenAiChat.usage(self.0)
     }
+    fn response_model(&self) -> Option<&str> {
+        self.0.get("model")?.as_str()
+    }
+    fn response_id(&self) -> Option<&str> {
+        self.0.get("id")?.as_str()
+    }
+    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+        let choices = self.0.get("choices").and_then(Value::as_array);
+        for choice in choices.into_iter().flatten() {
+            if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+                f(reason);
+            }
+        }
+    }
 }
 
-/// An Anthropic messages response as JSON.
+/// An Anthropic messages response, or an event of its stream (`message_start`, `message_delta`,
+/// ...), as JSON.
 #[derive(Clone, Copy, Debug)]
 pub struct AnthropicJson<'a>(pub &'a Value);
 
 impl HasUsage for AnthropicJson<'_> {
     fn usage(&self) -> Option<Usage> {
         JsonShape::AnthropicMessages.usage(self.0)
+    }
+    fn response_model(&self) -> Option<&str> {
+        anthropic_message(self.0).get("model")?.as_str()
+    }
+    fn response_id(&self) -> Option<&str> {
+        anthropic_message(self.0).get("id")?.as_str()
+    }
+    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+        // A whole message says `stop_reason`; a `message_delta` event says `delta.stop_reason`.
+        let reason = match self.0.get("type").and_then(Value::as_str) {
+            Some("message_delta") => self.0.get("delta").and_then(|d| d.get("stop_reason")),
+            _ => anthropic_message(self.0).get("stop_reason"),
+        };
+        if let Some(reason) = reason.and_then(Value::as_str) {
+            f(reason);
+        }
+    }
+}
+
+/// The message object of an Anthropic response or event: `message_start` nests it under
+/// `message`; a whole response and the other events are their own.
+fn anthropic_message(value: &Value) -> &Value {
+    match value.get("type").and_then(Value::as_str) {
+        Some("message_start") => value.get("message").unwrap_or(value),
+        _ => value,
     }
 }
 
@@ -146,108 +291,22 @@ fn openai_usage(usage: &Value) -> Usage {
     }
 }
 
-/// Anthropic's raw counts, before normalisation (its `input_tokens` excludes the cache).
-#[derive(Clone, Copy, Debug, Default)]
-struct AnthropicCounts {
-    input: Option<u64>,
-    output: Option<u64>,
-    cache_read: Option<u64>,
-    cache_creation: Option<u64>,
-}
-
-impl AnthropicCounts {
-    fn read(usage: &Value) -> Self {
-        AnthropicCounts {
-            input: count(usage, &["input_tokens"]),
-            output: count(usage, &["output_tokens"]),
-            cache_read: count(usage, &["cache_read_input_tokens"]),
-            cache_creation: count(usage, &["cache_creation_input_tokens"]),
-        }
-    }
-
-    /// Streamed counts are cumulative: a later count replaces an earlier one, an absent one keeps it.
-    fn update(&mut self, later: AnthropicCounts) {
-        self.input = later.input.or(self.input);
-        self.output = later.output.or(self.output);
-        self.cache_read = later.cache_read.or(self.cache_read);
-        self.cache_creation = later.cache_creation.or(self.cache_creation);
-    }
-
-    fn usage(self) -> Usage {
-        let cached = self
-            .cache_read
-            .unwrap_or(0)
-            .saturating_add(self.cache_creation.unwrap_or(0));
-        Usage {
-            input: self.input.map(|fresh| fresh.saturating_add(cached)),
-            output: self.output,
-            cache_read: self.cache_read,
-            cache_creation: self.cache_creation,
-            reasoning: None,
-        }
+/// Anthropic's counts, normalised: its `input_tokens` excludes the cache, so the cache counts
+/// are added to it.
+fn anthropic_usage(usage: &Value) -> Usage {
+    let cache_read = count(usage, &["cache_read_input_tokens"]);
+    let cache_creation = count(usage, &["cache_creation_input_tokens"]);
+    let cached = cache_read
+        .unwrap_or(0)
+        .saturating_add(cache_creation.unwrap_or(0));
+    Usage {
+        input: count(usage, &["input_tokens"]).map(|fresh| fresh.saturating_add(cached)),
+        output: count(usage, &["output_tokens"]),
+        cache_read,
+        cache_creation,
+        reasoning: None,
     }
 }
-
-/// Builds the usage of a streamed call from its chunks (OpenAI) or events (Anthropic), as JSON.
-///
-/// - OpenAI: with `stream_options.include_usage`, the last chunk carries `usage` (and `choices:
-///   []`); earlier chunks carry `"usage": null` or none. The last `usage` object seen wins.
-/// - Anthropic: `message_start` carries `message.usage` (input and cache counts, a first output
-///   count) and each `message_delta` carries `usage` with cumulative counts; a later count
-///   replaces an earlier one, so nothing is added twice.
-#[derive(Clone, Debug)]
-pub struct UsageAccumulator {
-    state: State,
-}
-
-#[derive(Clone, Debug)]
-enum State {
-    OpenAi(Option<Usage>),
-    Anthropic(Option<AnthropicCounts>),
-}
-
-impl UsageAccumulator {
-    /// An accumulator for chunks of `shape`, holding no usage yet.
-    pub fn new(shape: JsonShape) -> Self {
-        let state = match shape {
-            JsonShape::OpenAiChat => State::OpenAi(None),
-            JsonShape::AnthropicMessages => State::Anthropic(None),
-        };
-        UsageAccumulator { state }
-    }
-
-    /// Takes the next chunk or event; ones without usage change nothing.
-    pub fn push(&mut self, chunk: &Value) {
-        match &mut self.state {
-            State::OpenAi(usage) => {
-                if let Some(found) = JsonShape::OpenAiChat.usage(chunk) {
-                    *usage = Some(found);
-                }
-            }
-            State::Anthropic(counts) => {
-                let found = match chunk.get("type").and_then(Value::as_str) {
-                    Some("message_start") => chunk.get("message").and_then(|m| m.get("usage")),
-                    Some("message_delta") => chunk.get("usage"),
-                    _ => None,
-                };
-                if let Some(found) = found.filter(|u| u.is_object()) {
-                    counts
-                        .get_or_insert_with(AnthropicCounts::default)
-                        .update(AnthropicCounts::read(found));
-                }
-            }
-        }
-    }
-
-    /// The usage so far; `None` if no chunk carried any.
-    pub fn usage(&self) -> Option<Usage> {
-        match &self.state {
-            State::OpenAi(usage) => *usage,
-            State::Anthropic(counts) => counts.map(AnthropicCounts::usage),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,14 +413,16 @@ mod tests {
                 "completion_tokens_details": {"reasoning_tokens": 0}
             }}),
         ];
-        let mut acc = UsageAccumulator::new(JsonShape::OpenAiChat);
+        let mut acc = ResponseSummary::default();
         for chunk in &chunks[..4] {
-            acc.push(chunk);
+            acc.push(&OpenAiJson(chunk), true);
         }
-        assert_eq!(acc.usage(), None);
-        acc.push(&chunks[4]);
+        assert_eq!(acc.usage, None);
+        assert_eq!(acc.finish_reasons, ["stop"]);
+        assert_eq!(acc.id.as_deref(), Some("c"));
+        acc.push(&OpenAiJson(&chunks[4]), true);
         assert_eq!(
-            acc.usage(),
+            acc.usage,
             Some(Usage {
                 input: Some(1200),
                 output: Some(40),
@@ -386,14 +447,17 @@ mod tests {
             json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 31}}),
             json!({"type": "message_stop"}),
         ];
-        let mut acc = UsageAccumulator::new(JsonShape::AnthropicMessages);
-        assert_eq!(acc.usage(), None);
+        let mut acc = ResponseSummary::default();
+        assert_eq!(acc.usage, None);
         for event in &events {
-            acc.push(event);
+            acc.push(&AnthropicJson(event), true);
         }
+        assert_eq!(acc.model.as_deref(), Some("claude-x"));
+        assert_eq!(acc.id.as_deref(), Some("msg_1"));
+        assert_eq!(acc.finish_reasons, ["end_turn", "end_turn"]);
         // 31, not 1 + 15 + 31: the counts are cumulative.
         assert_eq!(
-            acc.usage(),
+            acc.usage,
             Some(Usage {
                 input: Some(2073),
                 output: Some(31),
@@ -406,11 +470,11 @@ mod tests {
 
     #[test]
     fn anthropic_stream_takes_cumulative_input_counts_from_message_delta_too() {
-        let mut acc = UsageAccumulator::new(JsonShape::AnthropicMessages);
-        acc.push(&json!({"type": "message_start", "message": {"usage": {"input_tokens": 10, "output_tokens": 1}}}));
-        acc.push(&json!({"type": "message_delta", "usage": {"input_tokens": 12, "cache_read_input_tokens": 100, "output_tokens": 9}}));
+        let mut acc = ResponseSummary::default();
+        acc.push(&AnthropicJson(&json!({"type": "message_start", "message": {"usage": {"input_tokens": 10, "output_tokens": 1}}})), false);
+        acc.push(&AnthropicJson(&json!({"type": "message_delta", "usage": {"input_tokens": 12, "cache_read_input_tokens": 100, "output_tokens": 9}})), false);
         assert_eq!(
-            acc.usage(),
+            acc.usage,
             Some(Usage {
                 input: Some(112),
                 output: Some(9),
@@ -423,11 +487,11 @@ mod tests {
 
     #[test]
     fn anthropic_stream_cut_before_message_delta_keeps_the_start_counts() {
-        let mut acc = UsageAccumulator::new(JsonShape::AnthropicMessages);
-        acc.push(&json!({"type": "message_start", "message": {"usage": {"input_tokens": 10, "output_tokens": 1}}}));
-        acc.push(&json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}}));
+        let mut acc = ResponseSummary::default();
+        acc.push(&AnthropicJson(&json!({"type": "message_start", "message": {"usage": {"input_tokens": 10, "output_tokens": 1}}})), false);
+        acc.push(&AnthropicJson(&json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}})), false);
         assert_eq!(
-            acc.usage(),
+            acc.usage,
             Some(Usage {
                 input: Some(10),
                 output: Some(1),
