@@ -103,7 +103,10 @@ pub mod __private {
     //!   [`error_kind_of`], and for stream items [`ItemProbe`] with [`ItemsErrDisplay`] /
     //!   [`ItemsErrDebug`] / [`ItemsErr`] / [`ItemsOther`] (giving a [`ResultItems`] or
     //!   [`NoItemHook`]);
-    //! - its span: [`span_no_values`], [`span_enabled`], [`span_new`], and [`tracing`] itself.
+    //! - its span: [`span_no_values`], [`span_enabled`], [`span_new`], and [`tracing`] itself;
+    //! - `#[llm_call]` (feature `llm`), under [`llm`](mod@llm): `LlmSite` (`new`, `start`),
+    //!   `Recording` (`push`, `error_type`), `LlmCall`, `LlmItems` (`new`), `OkProbe` with
+    //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`.
 
     pub use crate::metrics::{
         Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
@@ -125,4 +128,14 @@ pub mod __private {
     pub use crate::observed::sync::observe_sync;
     pub use crate::observed::{CallSite, LatencyBuckets};
     pub use tracing;
+
+    /// What `#[llm_call]` uses.
+    #[cfg(feature = "llm")]
+    pub mod llm {
+        pub use crate::llm::semconv::attr;
+        pub use crate::llm::{
+            HasUsage, LlmCall, LlmItems, LlmSite, OkOfOther, OkOfResult, OkProbe, Recording,
+            record_request,
+        };
+    }
 }

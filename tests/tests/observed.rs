@@ -1128,7 +1128,7 @@ impl<E> obs_runtime::observed::ItemHook<Result<Chunk, E>> for Record {
             seen.usage = Some(*u);
         }
     }
-    fn on_end(&mut self, outcome: Outcome, _: &tracing::Span) {
+    fn on_end(&mut self, outcome: Outcome, _: u64, _: &tracing::Span) {
         let mut seen = self.0.lock().unwrap();
         let usage = seen.usage;
         seen.ends.push((outcome, usage));

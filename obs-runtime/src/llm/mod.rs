@@ -1,16 +1,28 @@
-//! The runtime foundation of `#[llm_call]`: the OpenTelemetry GenAI semantic-convention names
-//! ([`semconv`]), token usage read from provider responses and streams ([`usage`]), and the cost
-//! of a call from a pricing table the user loads ([`pricing`]).
+//! The runtime of `#[llm_call]`: the OpenTelemetry GenAI semantic-convention names
+//! ([`semconv`]), token usage read from provider responses and streams ([`usage`]), the cost of
+//! a call from a pricing table ([`pricing`]), and what each call records ([`LlmSite`], the GenAI
+//! families in [`llm_families`]).
 //!
-//! No price table ships with the crate: prices change, and a default table belongs in a dated data
-//! file, not in code.
+//! Prices come from the table given to [`set_pricing`]; a call whose model has no price records
+//! no cost, and is counted in `obs_llm_unpriced_calls_total`.
 
+mod call;
+mod families;
 pub mod pricing;
+mod rows;
 pub mod semconv;
+mod site;
 pub mod usage;
 
+pub use call::{
+    COST_ATTRIBUTE, ERROR_TYPE_CANCELLED, ERROR_TYPE_PANIC, LlmCall, LlmItems, OkOfOther,
+    OkOfResult, OkProbe, Recording, RequestValue, record_request,
+};
+pub use families::llm_families;
 pub use pricing::{
     Cost, ModelPrice, PriceDate, Prices, Pricing, PricingError, Problem, Tier, TokenKind,
     TokenKinds,
 };
+pub use rows::{TOKENS_PER_SECOND_BUCKETS, pricing, set_pricing};
+pub use site::{LlmSite, MODELS_PER_SITE};
 pub use usage::{AnthropicJson, HasUsage, JsonShape, OpenAiJson, ResponseSummary, Usage};

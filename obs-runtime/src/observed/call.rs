@@ -149,6 +149,16 @@ impl<H: CallHook> Call<H> {
         }
     }
 
+    /// Lets `f` update the hook before the call ends (an attribute's settle step hands the
+    /// hook what it read from the return value); nothing happens once the call has ended.
+    #[inline]
+    pub fn with_hook(&self, f: impl FnOnce(&mut H)) {
+        if let Some(mut hook) = self.hook.take() {
+            f(&mut hook);
+            self.hook.set(Some(hook));
+        }
+    }
+
     /// Counts an error of kind `index` among `names`.
     #[inline]
     pub fn error_kind(&self, index: usize, names: &'static [&'static str]) {

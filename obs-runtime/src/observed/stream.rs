@@ -58,10 +58,11 @@ pub trait ItemHook<T> {
         let _ = (item, timing);
     }
 
-    /// Called once when the call ends, with its outcome, while `span` is still open.
+    /// Called once when the call ends, with its outcome and its duration in nanoseconds (0
+    /// unless a hook is [`TIMED`](ItemHook::TIMED)), while `span` is still open.
     #[inline(always)]
-    fn on_end(&mut self, outcome: Outcome, span: &Span) {
-        let _ = (outcome, span);
+    fn on_end(&mut self, outcome: Outcome, nanos: u64, span: &Span) {
+        let _ = (outcome, nanos, span);
     }
 }
 
@@ -88,9 +89,9 @@ impl<T, A: ItemHook<T>, B: ItemHook<T>> ItemHook<T> for (A, B) {
     }
 
     #[inline]
-    fn on_end(&mut self, outcome: Outcome, span: &Span) {
-        self.0.on_end(outcome, span);
-        self.1.on_end(outcome, span);
+    fn on_end(&mut self, outcome: Outcome, nanos: u64, span: &Span) {
+        self.0.on_end(outcome, nanos, span);
+        self.1.on_end(outcome, nanos, span);
     }
 }
 
@@ -123,9 +124,20 @@ pin_project_lite::pin_project! {
             if !*this.ended
                 && let Some(outcome) = this.call.unfinished_outcome()
             {
-                this.items.on_end(outcome, this.span);
+                let nanos = elapsed::<H, I, S::Item>(this.call);
+                this.items.on_end(outcome, nanos, this.span);
             }
         }
+    }
+}
+
+/// Nanoseconds since `call` began, if an item hook is timed (else the start was maybe not read).
+#[inline]
+fn elapsed<H: CallHook, I: ItemHook<T>, T>(call: &Call<H>) -> u64 {
+    if I::TIMED {
+        call::nanos_between(call.started_at(), call::now())
+    } else {
+        0
     }
 }
 
@@ -203,7 +215,8 @@ where
             }
         };
         *this.ended = true;
-        this.items.on_end(outcome, this.span);
+        this.items
+            .on_end(outcome, elapsed::<H, I, S::Item>(this.call), this.span);
         this.call.finish(outcome);
         *this.span = Span::none();
         poll

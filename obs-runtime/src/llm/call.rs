@@ -1,0 +1,356 @@
+//! One `#[llm_call]` call in progress, and what it records when it ends: the GenAI families of
+//! its row, and the span's `gen_ai.response.*` and `gen_ai.usage.*` attributes.
+//!
+//! A call that returns a value records through [`LlmCall`], the call guard's hook: the settle
+//! step hands it the response ([`LlmCall::push`]) and the guard ends it exactly once, however
+//! the call ends. A call that returns a stream records through [`LlmItems`], the stream's item
+//! hook: every chunk is timed and read for usage, and the stream wrapper ends it exactly once
+//! (stream ended, failed, or dropped).
+
+use tracing::Span;
+
+use super::rows::Row;
+use super::semconv::{self, attr};
+use super::site::LlmSite;
+use super::usage::{HasUsage, ResponseSummary};
+use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
+
+/// The span attribute with the call's cost in US dollars (no convention defines one).
+pub const COST_ATTRIBUTE: &str = "obs.llm.cost_usd";
+
+/// `error.type` of a call that panicked.
+pub const ERROR_TYPE_PANIC: &str = "panic";
+/// `error.type` of a call whose future or stream was dropped before it ended.
+pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
+
+/// What one call has gathered, and the recording when it ends.
+#[derive(Debug)]
+pub struct Recording {
+    row: &'static Row,
+    span: Span,
+    /// Whether the span is recorded (so response details are worth gathering).
+    details: bool,
+    summary: ResponseSummary,
+    error_type: Option<&'static str>,
+    first_chunk_nanos: Option<u64>,
+}
+
+impl LlmSite {
+    /// Starts a call of `model`: finds its row, and names `span` `{operation} {model}` with the
+    /// request model recorded.
+    #[inline]
+    pub fn start(&'static self, model: &str, span: &Span) -> Recording {
+        let details = !span.is_disabled();
+        if details {
+            span.record("otel.name", format!("{} {model}", self.operation));
+            span.record(attr::REQUEST_MODEL, model);
+        }
+        Recording {
+            row: self.row(model),
+            span: span.clone(),
+            details,
+            summary: ResponseSummary::default(),
+            error_type: None,
+            first_chunk_nanos: None,
+        }
+    }
+}
+
+impl Recording {
+    /// Takes what a response, or the next chunk of a stream, reports.
+    #[inline]
+    pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
+        self.summary.push(response, self.details);
+    }
+
+    /// Sets the `error.type` of a call that ends in `error` (default: `_OTHER`).
+    pub fn error_type(&mut self, error_type: &'static str) {
+        self.error_type = Some(error_type);
+    }
+
+    /// Records the call: it ended with `outcome` after `nanos` nanoseconds.
+    fn finish(&mut self, outcome: Outcome, nanos: u64) {
+        let row = self.row;
+        let seconds = nanos as f64 / 1e9;
+        let error_type = match outcome {
+            Outcome::Ok => None,
+            Outcome::Error => Some(self.error_type.unwrap_or(semconv::ERROR_TYPE_OTHER)),
+            Outcome::Panic => Some(ERROR_TYPE_PANIC),
+            Outcome::Cancelled => Some(ERROR_TYPE_CANCELLED),
+        };
+        row.record_duration(seconds, error_type);
+        let usage = self.summary.usage;
+        let mut cost = None;
+        match usage {
+            Some(usage) => {
+                if let Some(input) = usage.input {
+                    row.input_tokens.series().observe(input as f64);
+                }
+                if let Some(output) = usage.output {
+                    row.output_tokens.series().observe(output as f64);
+                    // A stream's generation time starts at its first chunk.
+                    let generating = seconds - self.first_chunk_nanos.unwrap_or(0) as f64 / 1e9;
+                    if output > 0 && generating > 0.0 {
+                        row.tokens_per_second
+                            .series()
+                            .observe(output as f64 / generating);
+                    }
+                }
+                match row.cost(&usage) {
+                    Some(priced) => {
+                        row.record_cost(&priced);
+                        cost = Some(priced.total());
+                    }
+                    None => {
+                        row.unpriced
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            None if outcome == Outcome::Ok => {
+                row.usage_missing
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            None => {}
+        }
+        if self.details {
+            self.record_on_span(error_type, cost);
+        }
+        // The span closes when the call ends, not when the stream holding this is dropped.
+        self.span = Span::none();
+    }
+
+    #[cold]
+    fn record_on_span(&self, error_type: Option<&'static str>, cost: Option<f64>) {
+        let span = &self.span;
+        let summary = &self.summary;
+        if let Some(model) = &summary.model {
+            span.record(attr::RESPONSE_MODEL, model.as_str());
+        }
+        if let Some(id) = &summary.id {
+            span.record(attr::RESPONSE_ID, id.as_str());
+        }
+        if !summary.finish_reasons.is_empty() {
+            span.record(
+                attr::RESPONSE_FINISH_REASONS,
+                tracing::field::debug(&summary.finish_reasons),
+            );
+        }
+        if let Some(usage) = summary.usage {
+            for (name, count) in [
+                (attr::USAGE_INPUT_TOKENS, usage.input),
+                (attr::USAGE_OUTPUT_TOKENS, usage.output),
+                (attr::USAGE_CACHE_READ_INPUT_TOKENS, usage.cache_read),
+                (
+                    attr::USAGE_CACHE_CREATION_INPUT_TOKENS,
+                    usage.cache_creation,
+                ),
+                (attr::USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning),
+            ] {
+                if let Some(count) = count {
+                    span.record(name, count);
+                }
+            }
+        }
+        if let Some(nanos) = self.first_chunk_nanos {
+            span.record(attr::RESPONSE_TIME_TO_FIRST_CHUNK, nanos as f64 / 1e9);
+        }
+        if let Some(cost) = cost {
+            span.record(COST_ATTRIBUTE, cost);
+        }
+        if let Some(error_type) = error_type {
+            span.record(attr::ERROR_TYPE, error_type);
+            if error_type != ERROR_TYPE_CANCELLED {
+                span.record("otel.status_code", "ERROR");
+            }
+        }
+    }
+}
+
+/// The call guard's hook of an `#[llm_call]` function returning a value.
+#[derive(Debug)]
+pub struct LlmCall(pub Recording);
+
+impl LlmCall {
+    /// Takes what the response reports.
+    #[inline]
+    pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
+        self.0.push(response);
+    }
+}
+
+impl CallHook for LlmCall {
+    const ACTIVE: bool = true;
+
+    fn on_end(mut self, outcome: Outcome, nanos: u64) {
+        self.0.finish(outcome, nanos);
+    }
+}
+
+/// The item hook of an `#[llm_call(stream)]` function: times each chunk and reads it with `read`
+/// (which pushes what the chunk reports into the recording).
+pub struct LlmItems<F> {
+    recording: Recording,
+    read: F,
+}
+
+impl<F> std::fmt::Debug for LlmItems<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmItems")
+            .field("recording", &self.recording)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F> LlmItems<F> {
+    /// The hook for the stream `_stream`, whose items `read` reads (the stream is passed only so
+    /// that `read`'s argument type is inferred from its items).
+    pub fn new<S: futures_core::Stream>(_stream: &S, recording: Recording, read: F) -> Self
+    where
+        F: FnMut(&S::Item, &mut Recording),
+    {
+        Self { recording, read }
+    }
+}
+
+impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
+    const TIMED: bool = true;
+
+    #[inline]
+    fn on_item(&mut self, item: &T, timing: ItemTiming) {
+        let row = self.recording.row;
+        if timing.index == 0 {
+            self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
+            row.time_to_first_chunk
+                .series()
+                .observe(timing.since_start_nanos as f64 / 1e9);
+        } else {
+            row.time_per_chunk
+                .series()
+                .observe(timing.since_previous_nanos as f64 / 1e9);
+        }
+        (self.read)(item, &mut self.recording);
+    }
+
+    fn on_end(&mut self, outcome: Outcome, nanos: u64, _span: &Span) {
+        self.recording.finish(outcome, nanos);
+    }
+}
+
+/// The `Ok` value of a return value or stream item that is a `Result`, or the value itself:
+/// `(&&OkProbe(&value)).obs_ok()`, chosen by type where the macro expands.
+#[derive(Debug)]
+pub struct OkProbe<'a, T>(pub &'a T);
+
+/// [`OkProbe`] of a `Result`: its `Ok` value.
+pub trait OkOfResult<'a> {
+    /// The `Ok` type.
+    type Ok: ?Sized;
+    /// The `Ok` value, or `None` for an `Err`.
+    fn obs_ok(&self) -> Option<&'a Self::Ok>;
+}
+
+impl<'a, T, E> OkOfResult<'a> for &OkProbe<'a, Result<T, E>> {
+    type Ok = T;
+    #[inline(always)]
+    fn obs_ok(&self) -> Option<&'a T> {
+        self.0.as_ref().ok()
+    }
+}
+
+/// [`OkProbe`] of any other value: the value itself.
+pub trait OkOfOther<'a> {
+    /// The value's type.
+    type Ok: ?Sized;
+    /// The value.
+    fn obs_ok(&self) -> Option<&'a Self::Ok>;
+}
+
+impl<'a, T> OkOfOther<'a> for OkProbe<'a, T> {
+    type Ok = T;
+    #[inline(always)]
+    fn obs_ok(&self) -> Option<&'a T> {
+        Some(self.0)
+    }
+}
+
+/// A request parameter recorded on the span (`gen_ai.request.temperature`, ...): numbers,
+/// `bool`, strings, `Option`s of them (`None` records nothing) and lists of strings (stop
+/// sequences, recorded as a list).
+pub trait RequestValue {
+    /// Records the value as `field` of `span`.
+    fn record_on(&self, span: &Span, field: &'static str);
+}
+
+macro_rules! request_value {
+    ($($t:ty),*) => {$(
+        impl RequestValue for $t {
+            fn record_on(&self, span: &Span, field: &'static str) {
+                span.record(field, *self);
+            }
+        }
+    )*};
+}
+request_value!(f64, i64, u64, bool);
+
+macro_rules! request_value_as {
+    ($($t:ty => $as:ty),*) => {$(
+        impl RequestValue for $t {
+            fn record_on(&self, span: &Span, field: &'static str) {
+                span.record(field, <$as>::from(*self));
+            }
+        }
+    )*};
+}
+request_value_as!(f32 => f64, u32 => u64, u16 => u64, u8 => u64, i32 => i64, i16 => i64);
+
+impl RequestValue for usize {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        span.record(field, u64::try_from(*self).unwrap_or(u64::MAX));
+    }
+}
+
+impl RequestValue for str {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        span.record(field, self);
+    }
+}
+
+impl RequestValue for String {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        span.record(field, self.as_str());
+    }
+}
+
+impl<T: RequestValue> RequestValue for Option<T> {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        if let Some(value) = self {
+            value.record_on(span, field);
+        }
+    }
+}
+
+impl<T: RequestValue + ?Sized> RequestValue for &T {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        (**self).record_on(span, field);
+    }
+}
+
+impl<S: AsRef<str>> RequestValue for [S] {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        let list: Vec<&str> = self.iter().map(AsRef::as_ref).collect();
+        span.record(field, tracing::field::debug(&list));
+    }
+}
+
+impl<S: AsRef<str>> RequestValue for Vec<S> {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        self.as_slice().record_on(span, field);
+    }
+}
+
+/// Records `value` as the request parameter `field` of `span`.
+#[inline]
+pub fn record_request<V: RequestValue + ?Sized>(span: &Span, field: &'static str, value: &V) {
+    value.record_on(span, field);
+}

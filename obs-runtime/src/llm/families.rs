@@ -1,0 +1,296 @@
+//! The families `#[llm_call]` records, read from the rows at scrape time.
+//!
+//! The semantic conventions' client metrics, under the OpenTelemetry-to-Prometheus name mapping
+//! and pushed over OTLP under their dotted names and units:
+//!
+//! - `gen_ai_client_operation_duration_seconds{gen_ai_operation_name, gen_ai_provider_name,
+//!   gen_ai_request_model, error_type}` (`gen_ai.client.operation.duration`, `s`): every call;
+//!   `error_type` is empty (absent) when the call succeeded;
+//! - `gen_ai_client_token_usage{..., gen_ai_token_type}` (`gen_ai.client.token.usage`,
+//!   `{token}`): input and output tokens of each call that reported them;
+//! - `gen_ai_client_operation_time_to_first_chunk_seconds{...}` and
+//!   `gen_ai_client_operation_time_per_output_chunk_seconds{...}`: streamed calls only.
+//!
+//! Our own, where the conventions define none:
+//!
+//! - `obs_llm_cost_usd_total{gen_ai_provider_name, gen_ai_request_model, token_type}`: US
+//!   dollars by kind of token (`input` fresh, `cache_read`, `cache_creation`, `output`,
+//!   `reasoning`), from the pricing table;
+//! - `obs_llm_output_tokens_per_second{gen_ai_operation_name, gen_ai_provider_name,
+//!   gen_ai_request_model}`: output tokens over the call's duration (for a stream, over the time
+//!   after its first chunk);
+//! - `obs_llm_usage_missing_total{...}`: calls that ended without any usage reported;
+//! - `obs_llm_unpriced_calls_total{gen_ai_provider_name, gen_ai_request_model}`: calls with usage
+//!   whose model the pricing table has no price for (they record no cost rather than a wrong one).
+
+use super::rows::{self, Row};
+use super::semconv::{self, Metric};
+use crate::metrics::{
+    Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType,
+    OtlpName, Sample, SelfFamilies,
+};
+
+const fn dynamic(name: &'static str) -> LabelDesc {
+    LabelDesc {
+        name,
+        values: LabelValues::Bounded(usize::MAX),
+    }
+}
+
+const fn fixed(name: &'static str, values: &'static [&'static str]) -> LabelDesc {
+    LabelDesc {
+        name,
+        values: LabelValues::Fixed(values),
+    }
+}
+
+const OPERATION: LabelDesc = dynamic("gen_ai_operation_name");
+const PROVIDER: LabelDesc = dynamic("gen_ai_provider_name");
+const MODEL: LabelDesc = dynamic("gen_ai_request_model");
+
+const ROW_LABELS: &[LabelDesc] = &[OPERATION, PROVIDER, MODEL];
+const DURATION_LABELS: &[LabelDesc] = &[OPERATION, PROVIDER, MODEL, dynamic("error_type")];
+const TOKEN_LABELS: &[LabelDesc] = &[
+    OPERATION,
+    PROVIDER,
+    MODEL,
+    fixed(
+        "gen_ai_token_type",
+        &[semconv::token_type::INPUT, semconv::token_type::OUTPUT],
+    ),
+];
+const COST_KINDS: &[&str] = &[
+    "input",
+    "cache_read",
+    "cache_creation",
+    "output",
+    "reasoning",
+];
+const COST_LABELS: &[LabelDesc] = &[PROVIDER, MODEL, fixed("token_type", COST_KINDS)];
+const MODEL_LABELS: &[LabelDesc] = &[PROVIDER, MODEL];
+
+fn row_labels(row: &Row) -> [&str; 3] {
+    [row.operation, row.provider, &row.model]
+}
+
+/// Calls `f` with the one sample of a histogram without labels, if anything was recorded.
+fn histogram_sample(family: &crate::metrics::HistogramFamily, f: &mut dyn FnMut(Sample<'_>)) {
+    if family.series().count() > 0 {
+        family.visit(&mut |_, sample| f(sample));
+    }
+}
+
+fn duration(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for row in rows::all() {
+        let [operation, provider, model] = row_labels(row);
+        histogram_sample(&row.duration, &mut |s| {
+            f(&[operation, provider, model, ""], s)
+        });
+        let failed = row.failed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (error_type, histogram) in failed {
+            histogram_sample(&histogram, &mut |s| {
+                f(&[operation, provider, model, error_type], s)
+            });
+        }
+    }
+}
+
+fn token_usage(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for row in rows::all() {
+        let [operation, provider, model] = row_labels(row);
+        for (token_type, histogram) in [
+            (semconv::token_type::INPUT, &row.input_tokens),
+            (semconv::token_type::OUTPUT, &row.output_tokens),
+        ] {
+            histogram_sample(histogram, &mut |s| {
+                f(&[operation, provider, model, token_type], s)
+            });
+        }
+    }
+}
+
+fn per_row(
+    histogram: fn(&Row) -> &crate::metrics::HistogramFamily,
+) -> impl Fn(&mut dyn FnMut(&[&str], Sample<'_>)) {
+    move |f| {
+        for row in rows::all() {
+            let labels = row_labels(row);
+            histogram_sample(histogram(row), &mut |s| f(&labels, s));
+        }
+    }
+}
+
+fn time_to_first_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    per_row(|r| &r.time_to_first_chunk)(f)
+}
+
+fn time_per_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    per_row(|r| &r.time_per_chunk)(f)
+}
+
+fn tokens_per_second(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    per_row(|r| &r.tokens_per_second)(f)
+}
+
+fn usage_missing(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for row in rows::all() {
+        let n = row.usage_missing.load(std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            f(&row_labels(row), Sample::Unsigned(n));
+        }
+    }
+}
+
+/// The rows grouped by provider and model (summed over operations), in first-seen order.
+fn by_model() -> Vec<(&'static str, &'static str, Vec<&'static Row>)> {
+    let mut groups: Vec<(&'static str, &'static str, Vec<&'static Row>)> = Vec::new();
+    for row in rows::all() {
+        match groups
+            .iter_mut()
+            .find(|(p, m, _)| *p == row.provider && *m == &*row.model)
+        {
+            Some((_, _, rows)) => rows.push(row),
+            None => groups.push((row.provider, &row.model, vec![row])),
+        }
+    }
+    groups
+}
+
+fn cost(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for (provider, model, rows) in by_model() {
+        for (k, kind) in COST_KINDS.iter().enumerate() {
+            let dollars: f64 = rows.iter().map(|r| r.cost[k].series().get()).sum();
+            if dollars > 0.0 {
+                f(&[provider, model, kind], Sample::Float(dollars));
+            }
+        }
+    }
+}
+
+fn unpriced(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for (provider, model, rows) in by_model() {
+        let n: u64 = rows
+            .iter()
+            .map(|r| r.unpriced.load(std::sync::atomic::Ordering::Relaxed))
+            .sum();
+        if n > 0 {
+            f(&[provider, model], Sample::Unsigned(n));
+        }
+    }
+}
+
+const fn convention(
+    metric: Metric,
+    labels: &'static [LabelDesc],
+    samples: crate::metrics::SampleFn<()>,
+) -> ComputedFamily {
+    ComputedFamily::new(
+        FamilyDesc {
+            name: metric.prometheus_name,
+            help: metric.description,
+            metric_type: MetricType::Histogram,
+            labels,
+            otlp: Some(OtlpName {
+                name: metric.name,
+                unit: metric.unit,
+            }),
+        },
+        (),
+        samples,
+    )
+}
+
+const fn own(
+    name: &'static str,
+    help: &'static str,
+    metric_type: MetricType,
+    labels: &'static [LabelDesc],
+    samples: crate::metrics::SampleFn<()>,
+) -> ComputedFamily {
+    ComputedFamily::new(
+        FamilyDesc {
+            name,
+            help,
+            metric_type,
+            labels,
+            otlp: None,
+        },
+        (),
+        samples,
+    )
+}
+
+static FAMILIES: SelfFamilies<8> = SelfFamilies::new([
+    convention(semconv::OPERATION_DURATION, DURATION_LABELS, duration),
+    convention(semconv::TOKEN_USAGE, TOKEN_LABELS, token_usage),
+    convention(
+        semconv::TIME_TO_FIRST_CHUNK,
+        ROW_LABELS,
+        time_to_first_chunk,
+    ),
+    convention(semconv::TIME_PER_OUTPUT_CHUNK, ROW_LABELS, time_per_chunk),
+    own(
+        "obs_llm_cost_usd_total",
+        "Cost of LLM calls in US dollars, by kind of token, from the pricing table.",
+        MetricType::Counter,
+        COST_LABELS,
+        cost,
+    ),
+    own(
+        "obs_llm_output_tokens_per_second",
+        "Output tokens per second of LLM calls (for streams, over the time after the first chunk).",
+        MetricType::Histogram,
+        ROW_LABELS,
+        tokens_per_second,
+    ),
+    own(
+        "obs_llm_usage_missing_total",
+        "LLM calls that ended without any token usage reported.",
+        MetricType::Counter,
+        ROW_LABELS,
+        usage_missing,
+    ),
+    own(
+        "obs_llm_unpriced_calls_total",
+        "LLM calls with usage whose model has no price in the pricing table: no cost is recorded for them.",
+        MetricType::Counter,
+        MODEL_LABELS,
+        unpriced,
+    ),
+]);
+
+/// Joins the GenAI families to the global registry, once.
+pub(crate) fn ensure_registered() {
+    FAMILIES.ensure_registered();
+}
+
+/// The families `#[llm_call]` records, to add to a registry other than the global one.
+pub fn llm_families() -> &'static dyn Collector {
+    &FAMILIES
+}
+
+/// Names of the families, for tests.
+#[cfg(test)]
+pub(crate) fn names() -> Vec<&'static str> {
+    let mut names = Vec::new();
+    FAMILIES.visit_families(&mut |f| names.push(f.desc().name));
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_conventions_families_have_their_prometheus_names() {
+        let names = super::names();
+        assert_eq!(
+            names[..4],
+            [
+                "gen_ai_client_operation_duration_seconds",
+                "gen_ai_client_token_usage",
+                "gen_ai_client_operation_time_to_first_chunk_seconds",
+                "gen_ai_client_operation_time_per_output_chunk_seconds",
+            ]
+        );
+        assert_eq!(super::COST_KINDS, super::rows::token_kind_values());
+    }
+}
