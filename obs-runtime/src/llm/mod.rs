@@ -5,6 +5,9 @@
 //! No price table ships with the crate: prices change, and a default table belongs in a dated data
 //! file, not in code.
 
+#[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
+pub mod async_openai;
 pub mod pricing;
 pub mod semconv;
 pub mod usage;
