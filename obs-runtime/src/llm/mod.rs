@@ -2,8 +2,9 @@
 //! ([`semconv`]), token usage read from provider responses and streams ([`usage`]), and the cost
 //! of a call from a pricing table the user loads ([`pricing`]).
 //!
-//! No price table ships with the crate: prices change, and a default table belongs in a dated data
-//! file, not in code.
+//! A dated default price table ships as a data file ([`Pricing::bundled`]); users override its
+//! entries or replace it. With the `async-openai` feature, the `async_openai` module reads usage from that
+//! crate's response and stream chunk types.
 
 #[cfg(feature = "async-openai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
