@@ -15,6 +15,7 @@ mod attr;
 mod buckets;
 mod derive;
 mod errors;
+mod llm_call;
 mod metrics;
 mod naming;
 mod observed;
@@ -50,6 +51,14 @@ pub fn derive_error_kind(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn observed(attr: TokenStream, item: TokenStream) -> TokenStream {
     observed::observed(attr.into(), item.into()).into()
+}
+
+/// Records a call to an LLM: `#[observed]` plus a span following the OpenTelemetry GenAI
+/// conventions, and the GenAI families (duration, tokens, time to first chunk and per chunk,
+/// cost). See `obs_runtime::llm` for the arguments.
+#[proc_macro_attribute]
+pub fn llm_call(attr: TokenStream, item: TokenStream) -> TokenStream {
+    llm_call::llm_call(attr.into(), item.into()).into()
 }
 
 /// The path generated code uses for the runtime crate: `::obs_runtime`, or the `crate = "..."`

@@ -133,8 +133,8 @@ pub enum Shape {
 pub struct Layer {
     /// Items first in the body: the call site and span statics.
     pub items: TokenStream,
-    /// Statements run when the call starts, before the body captures the arguments: values to
-    /// capture in owned or interned form.
+    /// Statements run when the call starts, after the span is made and before the body captures
+    /// the arguments: values to capture in owned or interned form.
     pub start: TokenStream,
     /// `Option<&'static CallSite>`: the function's own call site, or `None`.
     pub site: TokenStream,
@@ -310,9 +310,9 @@ pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> To
     };
     func.with_body(quote! {
         #items
+        let __obs_span = #span;
         #start
         let __obs_hook = #hook;
-        let __obs_span = #span;
         #run
     })
 }

@@ -82,6 +82,9 @@ pub use metrics::{
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
 pub use obs_macros::{ErrorKind, LabelValue, metrics, observed};
+#[cfg(feature = "llm")]
+#[cfg_attr(docsrs, doc(cfg(feature = "llm")))]
+pub use obs_macros::llm_call;
 pub use observed::{ErrorKind, Outcome};
 
 #[doc(hidden)]

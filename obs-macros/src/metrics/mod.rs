@@ -4,6 +4,8 @@ mod expand;
 mod parse;
 mod validate;
 
+pub(crate) use validate::is_entity_name;
+
 use proc_macro2::TokenStream;
 
 /// Runs the three stages over the macro input.

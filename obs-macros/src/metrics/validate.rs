@@ -347,7 +347,7 @@ fn unbounded_type(ty: &Type) -> Option<String> {
     }
 }
 
-fn is_entity_name(name: &str) -> bool {
+pub(crate) fn is_entity_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     ENTITY_NAMES.contains(&lower.as_str()) || ENTITY_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }

@@ -12,30 +12,41 @@ use crate::wrap::{Function, Layer, wrap};
 
 /// The function with its body observed.
 pub fn expand(args: &Args, func: &Function) -> TokenStream {
-    let common = &args.common;
+    let p = private_path(&args.common);
+    let layer = layer(args, func, &p, quote!());
+    wrap(func, func.shape(args.stream.is_some()), &layer, &p)
+}
+
+/// The runtime's `__private` path.
+pub fn private_path(common: &Common) -> TokenStream {
     let krate = common.runtime();
-    let p = quote!(#krate::__private);
+    quote!(#krate::__private)
+}
+
+/// What `#[observed]` adds around a body; `settle_extra` runs in the settle step, before the
+/// outcome is returned, with `__obs_r`, `_obs_span` and `_obs_call` in scope.
+pub fn layer(args: &Args, func: &Function, p: &TokenStream, settle_extra: TokenStream) -> Layer {
+    let common = &args.common;
     let fn_name = func.sig.ident.to_string();
 
     let (items, site) = if common.metrics_enabled() {
         (
-            site_static(args, &p, &fn_name),
+            site_static(args, p, &fn_name),
             quote!(::core::option::Option::Some(&__OBS_SITE)),
         )
     } else {
         (quote!(), quote!(::core::option::Option::None))
     };
-    let layer = Layer {
+    Layer {
         items,
         start: quote!(),
         site,
-        hook: hook(args, &p),
-        span: span_expr(common, &p, &fn_name),
-        settle: settle_fn(args, &p),
+        hook: hook(args, p),
+        span: span_expr(common, p, &fn_name),
+        settle: settle_fn(args, p, settle_extra),
         after: None,
         item_hook: None,
-    };
-    wrap(func, func.shape(args.stream.is_some()), &layer, &p)
+    }
 }
 
 /// The function's `static` call site, with its own latency bucket layout if `buckets(...)` gave
@@ -205,7 +216,7 @@ fn span_expr(common: &Common, p: &TokenStream, fn_name: &str) -> TokenStream {
 }
 
 /// `tokens` with every span set to `span`, so that an error in code built from them points there.
-fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .clone()
         .into_iter()
@@ -217,14 +228,14 @@ fn respanned(tokens: &TokenStream, span: proc_macro2::Span) -> TokenStream {
 }
 
 /// The span's and events' target: `target = "..."`, or the module path.
-fn target(common: &Common) -> TokenStream {
+pub(crate) fn target(common: &Common) -> TokenStream {
     match &common.target {
         Some(t) => t.value.to_token_stream(),
         None => quote!(::core::module_path!()),
     }
 }
 
-fn level(common: &Common, p: &TokenStream) -> TokenStream {
+pub(crate) fn level(common: &Common, p: &TokenStream) -> TokenStream {
     let level = common
         .level
         .as_ref()
@@ -240,7 +251,7 @@ fn level(common: &Common, p: &TokenStream) -> TokenStream {
 
 /// The closure that classifies a return value when the call completes: outcome by type, error
 /// recorded on the span, error kind counted, `ret` / `err` events.
-fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
+fn settle_fn(args: &Args, p: &TokenStream, extra: TokenStream) -> TokenStream {
     let common = &args.common;
     let record_error = common
         .span_enabled()
@@ -308,6 +319,7 @@ fn settle_fn(args: &Args, p: &TokenStream) -> TokenStream {
             #error_kind
             #err_event
             #ret_event
+            #extra
             (&#p::Probe(__obs_r)).obs_outcome()
         }
     }

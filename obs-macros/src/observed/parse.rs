@@ -39,7 +39,19 @@ pub struct Args {
 
 /// Parses the arguments, collecting every error.
 pub fn parse(attr: TokenStream, errors: &mut Errors) -> Option<Args> {
-    let (mut args, taken) = attr::parse::<Args>(attr, &["fields", "labels", "buckets"], errors)?;
+    parse_as::<Args>(attr, errors, |args| args)
+}
+
+/// Parses the arguments of an attribute built on `#[observed]`, whose own arguments `T` flatten
+/// in [`Args`] (reached through `observed`), collecting every error.
+pub fn parse_as<T: FromMeta>(
+    attr: TokenStream,
+    errors: &mut Errors,
+    observed: impl Fn(&mut T) -> &mut Args,
+) -> Option<T> {
+    let (mut parsed, taken) =
+        attr::parse::<T>(attr, &["fields", "labels", "buckets"], errors)?;
+    let args = observed(&mut parsed);
     for hand in taken {
         let (key, tokens) = (hand.key, hand.tokens);
         if key == "fields" {
@@ -60,5 +72,5 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Option<Args> {
             });
         }
     }
-    Some(args)
+    Some(parsed)
 }

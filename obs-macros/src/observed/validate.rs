@@ -8,10 +8,16 @@ use crate::wrap::{Function, Shape, is_impl_stream};
 
 /// Checks the arguments against each other and against the function.
 pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
-    let common = &args.common;
-    crate::attr::validate_common(common, func, "#[observed]", errors);
+    validate_as(args, func, "#[observed]", errors);
+}
 
-    if !common.span_enabled()
+/// [`validate`], for the attribute `which` built on `#[observed]`.
+pub fn validate_as(args: &Args, func: &Function, which: &str, errors: &mut Errors) {
+    let common = &args.common;
+    crate::attr::validate_common(common, func, which, errors);
+
+    if which == "#[observed]"
+        && !common.span_enabled()
         && !common.metrics_enabled()
         && let Some(span) = &common.span
     {

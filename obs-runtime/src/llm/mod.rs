@@ -3,9 +3,14 @@
 //! a call from a pricing table ([`pricing`]), and what each call records ([`LlmSite`], the GenAI
 //! families in [`llm_families`]).
 //!
-//! Prices come from the table given to [`set_pricing`]; a call whose model has no price records
-//! no cost, and is counted in `obs_llm_unpriced_calls_total`.
+//! Prices come from the table given to [`set_pricing`], or else the dated default table shipped
+//! as a data file ([`Pricing::bundled`]); a call whose model has no price records no cost, and is
+//! counted in `obs_llm_unpriced_calls_total`. With the `async-openai` feature, the
+//! `async_openai` module reads usage from that crate's response and stream chunk types.
 
+#[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
+pub mod async_openai;
 mod call;
 mod families;
 pub mod pricing;

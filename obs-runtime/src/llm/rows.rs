@@ -164,23 +164,26 @@ pub(crate) fn all() -> Vec<&'static Row> {
 static PRICING: RwLock<Option<Arc<Pricing>>> = RwLock::new(None);
 static PRICING_GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Sets the pricing table `#[llm_call]` prices calls with, replacing the one in use; calls made
-/// from now on use it. Without one, calls are not priced (and are counted in
-/// `obs_llm_unpriced_calls_total`).
+/// Sets the pricing table `#[llm_call]` prices calls with, replacing the one in use (at first,
+/// [`Pricing::bundled`]); calls made from now on use it. To change a few prices, `merge` your
+/// entries into [`pricing()`]'s table and set the result.
 pub fn set_pricing(pricing: Pricing) {
     let mut table = PRICING.write().unwrap_or_else(|p| p.into_inner());
     *table = Some(Arc::new(pricing));
     PRICING_GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
-/// The pricing table in use, if one was set.
-pub fn pricing() -> Option<Arc<Pricing>> {
-    PRICING.read().unwrap_or_else(|p| p.into_inner()).clone()
+/// The pricing table in use: the one last given to [`set_pricing`], else [`Pricing::bundled`].
+pub fn pricing() -> Arc<Pricing> {
+    let table = PRICING.read().unwrap_or_else(|p| p.into_inner());
+    table.clone().unwrap_or_else(|| Arc::clone(&BUNDLED))
 }
 
+static BUNDLED: std::sync::LazyLock<Arc<Pricing>> =
+    std::sync::LazyLock::new(|| Arc::new(Pricing::bundled()));
+
 fn with_pricing<T>(f: impl FnOnce(&Pricing) -> Option<T>) -> Option<T> {
-    let table = PRICING.read().unwrap_or_else(|p| p.into_inner());
-    f(table.as_deref()?)
+    f(&pricing())
 }
 
 /// [`TokenKind::ALL`]'s label values, for the cost family.

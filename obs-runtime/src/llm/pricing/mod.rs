@@ -36,6 +36,29 @@
 //! prices nothing for that kind, and so does a non-zero cache count whose price the entry lacks:
 //! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]).
 //! A model without an entry has no cost at all: [`Pricing::cost`] returns `None`, never 0.
+//!
+//! # The bundled table
+//!
+//! [`Pricing::bundled`] is a dated table shipped as a data file (`data/pricing.toml` in this
+//! crate), not as code: standard API prices of commonly used OpenAI, Anthropic and Gemini models,
+//! each provider's entries with a comment naming the public pages they were read from. Prices
+//! change, so treat it as a starting point: override entries with your own table through
+//! [`Pricing::merge`], or use only your own ([`Pricing::from_path`]) and never call `bundled`.
+//!
+//! ```
+//! use obs_runtime::llm::Pricing;
+//!
+//! let mut pricing = Pricing::bundled();
+//! pricing.merge(Pricing::from_toml_str(r#"
+//!     valid_from = 2030-01-01
+//!     [models.openai.my-finetune]
+//!     input = 3.0
+//!     output = 12.0
+//! "#)?);
+//! assert!(pricing.get("openai", "my-finetune").is_some());
+//! assert!(pricing.get("anthropic", "claude-haiku-4-5").is_some());
+//! # Ok::<(), obs_runtime::llm::PricingError>(())
+//! ```
 
 mod cost;
 mod error;
@@ -45,6 +68,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -93,7 +117,23 @@ pub struct Tier {
     pub prices: Prices,
 }
 
+/// The bundled table's text: `data/pricing.toml`.
+const BUNDLED: &str = include_str!("../../../data/pricing.toml");
+
 impl Pricing {
+    /// The table bundled with the crate (see [the bundled table](self#the-bundled-table)), parsed
+    /// on first use.
+    pub fn bundled() -> Pricing {
+        static TABLE: OnceLock<Pricing> = OnceLock::new();
+        TABLE
+            .get_or_init(|| {
+                // The file ships with the crate and a test parses it, so this cannot fail at run
+                // time unless the crate itself is broken.
+                Pricing::from_toml_str(BUNDLED).expect("the bundled pricing table parses")
+            })
+            .clone()
+    }
+
     /// Parses a table in TOML.
     pub fn from_toml_str(text: &str) -> Result<Self, PricingError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| PricingError::Syntax {

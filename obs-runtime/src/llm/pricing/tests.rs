@@ -437,3 +437,112 @@ fn token_kinds_have_stable_label_values() {
     };
     assert_eq!(cost.by_kind()[3], (TokenKind::Output, 2.0));
 }
+
+mod bundled {
+    use super::*;
+
+    #[test]
+    fn the_bundled_table_parses_with_its_date() {
+        let pricing = Pricing::bundled();
+        assert_eq!(pricing.valid_from().to_string(), "2026-12-01");
+        for (provider, model) in [
+            ("openai", "gpt-4o"),
+            ("openai", "gpt-4.1-mini"),
+            ("openai", "o4-mini"),
+            ("openai", "gpt-5-nano"),
+            ("anthropic", "claude-opus-4-5"),
+            ("anthropic", "claude-haiku-4-5"),
+            ("gcp.gemini", "gemini-2.5-pro"),
+        ] {
+            assert!(pricing.get(provider, model).is_some(), "{provider}/{model}");
+        }
+        // Parsed once: a second call gives the same table.
+        assert_eq!(Pricing::bundled(), pricing);
+    }
+
+    #[test]
+    fn openai_cached_input_is_priced_at_the_cached_price() {
+        // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million.
+        let response = json!({"usage": {"prompt_tokens": 1_000_000, "completion_tokens": 200_000,
+            "prompt_tokens_details": {"cached_tokens": 400_000}}});
+        let usage = OpenAiJson(&response).usage().unwrap();
+        let cost = Pricing::bundled().cost("openai", "gpt-4o", &usage).unwrap();
+        assert_eq!(cost.input, 1.5); // 600_000 fresh * 2.50 / 1e6
+        assert_eq!(cost.cache_read, 0.5); // 400_000 * 1.25 / 1e6
+        assert_eq!(cost.output, 2.0); // 200_000 * 10 / 1e6
+        assert_eq!(cost.total(), 4.0);
+        assert!(!cost.is_partial());
+    }
+
+    #[test]
+    fn openai_reasoning_is_billed_as_output() {
+        // o3: $8 output per million, reasoning included.
+        let response = json!({"usage": {"prompt_tokens": 50_000, "completion_tokens": 100_000,
+            "completion_tokens_details": {"reasoning_tokens": 60_000}}});
+        let usage = OpenAiJson(&response).usage().unwrap();
+        let cost = Pricing::bundled().cost("openai", "o3", &usage).unwrap();
+        assert_eq!(cost.input, 0.1); // 50_000 * 2 / 1e6
+        assert_eq!(cost.output, 0.32); // 40_000 visible * 8 / 1e6
+        assert_eq!(cost.reasoning, 0.48); // 60_000 * 8 / 1e6
+    }
+
+    #[test]
+    fn anthropic_cache_reads_and_writes_have_their_own_prices() {
+        // claude-opus-4-5: $5 input, $6.25 cache write (5 min), $0.50 cache read, $25 output.
+        let response = json!({"usage": {"input_tokens": 250_000, "cache_read_input_tokens": 500_000,
+            "cache_creation_input_tokens": 100_000, "output_tokens": 40_000}});
+        let usage = AnthropicJson(&response).usage().unwrap();
+        let cost = Pricing::bundled()
+            .cost("anthropic", "claude-opus-4-5", &usage)
+            .unwrap();
+        assert_eq!(cost.input, 1.25); // 250_000 * 5 / 1e6
+        assert_eq!(cost.cache_read, 0.25); // 500_000 * 0.50 / 1e6
+        assert_eq!(cost.cache_creation, 0.625); // 100_000 * 6.25 / 1e6
+        assert_eq!(cost.output, 1.0); // 40_000 * 25 / 1e6
+        assert_eq!(cost.total(), 3.125);
+    }
+
+    #[test]
+    fn gemini_long_prompts_take_the_tier_above_200k_input_tokens() {
+        let pricing = Pricing::bundled();
+        // 200_000 input tokens is not above the threshold: base prices ($1.25 in, $10 out).
+        let at = Usage {
+            input: Some(200_000),
+            output: Some(10_000),
+            ..Usage::default()
+        };
+        let cost = pricing.cost("gcp.gemini", "gemini-2.5-pro", &at).unwrap();
+        assert_eq!(cost.input, 0.25); // 200_000 * 1.25 / 1e6
+        assert_eq!(cost.output, 0.1); // 10_000 * 10 / 1e6
+        // 300_000 (100_000 of them cached): the whole call at $2.50 / $0.25 cached / $15.
+        let above = Usage {
+            input: Some(300_000),
+            output: Some(10_000),
+            cache_read: Some(100_000),
+            ..Usage::default()
+        };
+        let cost = pricing
+            .cost("gcp.gemini", "gemini-2.5-pro", &above)
+            .unwrap();
+        assert_eq!(cost.input, 0.5); // 200_000 fresh * 2.50 / 1e6
+        assert_eq!(cost.cache_read, 0.025); // 100_000 * 0.25 / 1e6
+        assert_eq!(cost.output, 0.15); // 10_000 * 15 / 1e6
+        assert_eq!(cost.total(), 0.675);
+    }
+
+    #[test]
+    fn an_override_replaces_a_bundled_entry() {
+        let mut pricing = Pricing::bundled();
+        pricing.merge(
+            Pricing::from_toml_str(
+                "valid_from = 2027-01-01\n[models.openai.gpt-4o]\ninput = 1.0\noutput = 4.0\n",
+            )
+            .unwrap(),
+        );
+        assert_eq!(pricing.valid_from().to_string(), "2027-01-01");
+        let entry = pricing.get("openai", "gpt-4o").unwrap();
+        assert_eq!(entry.base().input, 1.0);
+        assert_eq!(entry.base().cache_read, None);
+        assert!(pricing.get("openai", "o3").is_some());
+    }
+}

@@ -1,0 +1,105 @@
+//! Every rule that rejects an `#[llm_call]` annotation, each with a span-accurate error naming
+//! the fix. The rules of `#[observed]` apply too.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+use super::parse::Args;
+use crate::errors::Errors;
+use crate::wrap::Function;
+
+/// Checks the arguments against each other and against the function.
+pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
+    crate::observed::validate::validate_as(&args.observed, func, "#[llm_call]", errors);
+
+    match &args.provider {
+        None => errors.push(
+            Span::call_site(),
+            "`#[llm_call]` needs `provider = \"...\"`, the `gen_ai.provider.name` of the provider \
+             called (\"openai\", \"anthropic\", \"aws.bedrock\", ...)",
+        ),
+        Some(provider) => literal(provider, "provider", "gen_ai.provider.name", errors),
+    }
+    if let Some(operation) = &args.operation {
+        literal(operation, "operation", "gen_ai.operation.name", errors);
+    }
+    match &args.model {
+        None => errors.push(
+            Span::call_site(),
+            "`#[llm_call]` needs `model = ...`, the model requested (any `AsRef<str>`, such as \
+             `model = req.model`)",
+        ),
+        Some(model) => {
+            if let Some(name) = last_name(&model.value)
+                && crate::metrics::is_entity_name(&name.to_string())
+            {
+                errors.push(
+                    name.span(),
+                    format!(
+                        "`model` is a metric label (`gen_ai_request_model`) and `{name}` looks \
+                         like a per-entity id, which would make one series per value; give the \
+                         model's name (ids belong on the span: `fields({name} = %...)`)"
+                    ),
+                );
+            }
+        }
+    }
+    let observed = &args.observed;
+    let own_families = [
+        observed.duration.as_ref().map(|k| &k.key),
+        observed.calls.as_ref().map(|k| &k.key),
+        observed.labels.as_ref().map(|k| &k.key),
+    ];
+    for key in own_families.into_iter().flatten() {
+        errors.push(
+            key.span(),
+            format!(
+                "`{key}` records into your own families, which `#[llm_call]` does not take: its \
+                 GenAI families already record each call's duration, outcome, tokens and cost; \
+                 remove `{key}`"
+            ),
+        );
+    }
+}
+
+/// A value that must be a string literal: it is a metric label fixed per function.
+fn literal(value: &crate::attr::Keyed<syn::Expr>, key: &str, attribute: &str, errors: &mut Errors) {
+    match &value.value {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => {
+            if s.value().is_empty() {
+                errors.push(s.span(), format!("`{key}` cannot be empty"));
+            }
+        }
+        other => errors.push(
+            other.span(),
+            format!(
+                "`{key}` must be a string literal such as `{key} = \"{}\"`: it is `{attribute}`, \
+                 fixed per annotated function; for values chosen at run time, annotate one \
+                 function per value",
+                if key == "provider" { "openai" } else { "chat" }
+            ),
+        ),
+    }
+}
+
+/// The name an expression ends in: `req.user_id` -> `user_id`, `ctx.session()` -> `session`,
+/// `&model` -> `model`.
+fn last_name(expr: &syn::Expr) -> Option<syn::Ident> {
+    match expr {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(ident) => Some(ident.clone()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(m) if m.method == "as_str" || m.method == "as_ref" => {
+            last_name(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) => Some(m.method.clone()),
+        syn::Expr::Reference(r) => last_name(&r.expr),
+        syn::Expr::Paren(p) => last_name(&p.expr),
+        _ => None,
+    }
+}
