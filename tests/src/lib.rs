@@ -9,6 +9,7 @@
 //! by skipping.
 
 pub mod collector;
+pub mod spans;
 
 use std::io::Write;
 use std::path::PathBuf;
