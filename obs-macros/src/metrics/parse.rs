@@ -111,7 +111,7 @@ impl Parse for Group {
             if attr.path().is_ident("doc") {
                 docs.push(attr);
             } else if attr.path().is_ident("obs") {
-                options = GroupOptions::from_meta(&attr.meta)?;
+                options = from_attr::<GroupOptions>(&attr)?;
             } else {
                 return Err(syn::Error::new_spanned(
                     attr,
@@ -164,7 +164,7 @@ impl Parse for Family {
             } else if path.is_ident("max_series") {
                 max_series = Some(attr.parse_args()?);
             } else if path.is_ident("otlp") {
-                otlp = Some(Otlp::from_meta(&attr.meta)?);
+                otlp = Some(from_attr::<Otlp>(&attr)?);
             } else {
                 return Err(syn::Error::new_spanned(
                     path,
@@ -207,9 +207,9 @@ impl Parse for Label {
                         "`allow_entity_label` needs a written reason: `#[allow_entity_label(reason = \"...\")]`",
                     ));
                 }
-                allow_entity = Some(AllowEntity::from_meta(&attr.meta)?);
+                allow_entity = Some(from_attr::<AllowEntity>(&attr)?);
             } else if attr.path().is_ident("otlp") {
-                otlp = Some(LabelOtlp::from_meta(&attr.meta)?);
+                otlp = Some(from_attr::<LabelOtlp>(&attr)?);
             } else {
                 return Err(syn::Error::new_spanned(
                     attr.path(),
@@ -227,6 +227,18 @@ impl Parse for Label {
             ty,
         })
     }
+}
+
+/// `T` from `attr`'s arguments. darling leaves an error it cannot place (a missing field next to
+/// an unknown one) at the macro call; it goes at the attribute's name instead.
+fn from_attr<T: FromMeta>(attr: &Attribute) -> syn::Result<T> {
+    T::from_meta(&attr.meta).map_err(|error| {
+        let placed = error
+            .flatten()
+            .into_iter()
+            .map(|e| e.with_span(attr.path()));
+        darling::Error::multiple(placed.collect()).into()
+    })
 }
 
 /// The text of one `#[doc = "..."]` attribute.
