@@ -37,6 +37,10 @@
 //! let text = Registry::global().encode(Format::Text);
 //! assert!(text.contains("doc_gateway_requests_total{provider=\"open_ai\"} 1"));
 //! ```
+//!
+//! Over OTLP, `#[otlp(name = "gen_ai.client.token.usage", unit = "{token}")]` on a family and
+//! `#[otlp(key = "gen_ai.token.type")]` on a label push them under a semantic convention's name,
+//! unit and attribute key; the exposition keeps the Prometheus names.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]

@@ -166,10 +166,19 @@ metrics! {
         /// Latency.
         #[buckets(0.1, 1)]
         latency_seconds: Histogram { tier: Tier },
-        /// Tokens per call, pushed under the GenAI semantic convention's name and unit.
+        /// Tokens per call, pushed under the GenAI semantic convention's name, unit and
+        /// attribute keys.
         #[otlp(name = "gen_ai.client.token.usage", unit = "{token}")]
         #[buckets(1, 4, 16, 64, 256, 1024)]
-        token_usage: Histogram { tier: Tier },
+        token_usage: Histogram {
+            #[otlp(key = "gen_ai.operation.name")]
+            gen_ai_operation_name: Bounded<4>,
+            #[otlp(key = "gen_ai.token.type")]
+            gen_ai_token_type: Bounded<4>,
+            #[otlp(key = "error.type")]
+            error_type: Bounded<4>,
+            tier: Tier,
+        },
     }
 }
 
@@ -185,7 +194,10 @@ fn check_metric_push(protocol: Protocol) {
         PUSHED.latency_seconds.with(Tier::Large).observe(0.05);
         PUSHED.latency_seconds.with(Tier::Large).observe(0.5);
         PUSHED.latency_seconds.with(Tier::Large).observe(5.0);
-        PUSHED.token_usage.with(Tier::Small).observe(100.0);
+        PUSHED
+            .token_usage
+            .with(("chat", "input", "", Tier::Small))
+            .observe(100.0);
     });
     let guard = start_metrics_export(
         &config(&collector, protocol, "svc-metrics"),
@@ -234,20 +246,34 @@ fn check_metric_push(protocol: Protocol) {
     assert_eq!(latency.count, Some(3));
     assert_eq!(latency.sum, Some(5.55));
 
-    // A family with a semantic convention's name and unit arrives under them, not under its
-    // Prometheus name, which the exposition keeps.
+    // A family with a semantic convention's name, unit and attribute keys arrives under them,
+    // not under its Prometheus names, which the exposition keeps; the empty `error_type` (no
+    // error) is left out.
     let tokens = points
         .iter()
         .find(|p| p.name == "gen_ai.client.token.usage")
         .unwrap();
     assert_eq!(tokens.unit, "{token}");
     assert_eq!(tokens.metric_type, MetricType::Histogram);
-    assert!(tokens.has_attrs(&[("tier", "small")]));
+    let keys: Vec<&str> = tokens.attributes.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["gen_ai.operation.name", "gen_ai.token.type", "tier"],
+        "{tokens:#?}"
+    );
+    assert!(tokens.has_attrs(&[
+        ("gen_ai.operation.name", "chat"),
+        ("gen_ai.token.type", "input"),
+        ("tier", "small"),
+    ]));
     assert_eq!(tokens.bucket_counts, [0, 0, 0, 0, 1, 0, 0]);
     assert!(points.iter().all(|p| p.name != "pushed_token_usage"));
     let text = registry.encode(obs_runtime::Format::Text);
     assert!(
-        text.contains("pushed_token_usage_bucket{tier=\"small\",le=\"256.0\"} 1"),
+        text.contains(
+            "pushed_token_usage_bucket{gen_ai_operation_name=\"chat\",gen_ai_token_type=\"input\",\
+             error_type=\"\",tier=\"small\",le=\"256.0\"} 1"
+        ),
         "{text}"
     );
 }

@@ -147,6 +147,17 @@ fn label_set(
         .iter()
         .map(|l| l.name.unraw().to_string())
         .collect();
+    let keys: Vec<TokenStream> = family
+        .labels
+        .iter()
+        .map(|l| match &l.otlp {
+            Some(otlp) => {
+                let key = &otlp.key;
+                quote!(::core::option::Option::Some(#key))
+            }
+            None => quote!(::core::option::Option::None),
+        })
+        .collect();
     let types: Vec<_> = family.labels.iter().map(|l| &l.ty).collect();
     let as_label = |ty: &syn::Type| {
         let span = syn::spanned::Spanned::span(ty);
@@ -190,7 +201,11 @@ fn label_set(
         impl #private::LabelSet for #ident {
             type Values<'a> = #values_ty;
             const LABELS: &'static [#private::LabelDesc] = &[
-                #(#private::LabelDesc { name: #names, values: #label_types::VALUES },)*
+                #(#private::LabelDesc {
+                    name: #names,
+                    values: #label_types::VALUES,
+                    otlp_key: #keys,
+                },)*
             ];
             const SERIES: usize = #private::series_product(&[#(#label_types::CARDINALITY),*]);
             #[inline(always)]

@@ -9,7 +9,12 @@
 //!     #[buckets(0.1, 1, 10)]                   // histograms
 //!     #[max_series(20_000)]                    // optional series limit
 //!     #[otlp(name = "a.b.c", unit = "s")]      // optional: the name and unit pushed over OTLP
-//!     name: Kind { label: Type, #[allow_entity_label(reason = "...")] label2: Type },
+//!     name: Kind {
+//!         label: Type,
+//!         #[allow_entity_label(reason = "...")]  // a reasoned per-entity label
+//!         #[otlp(key = "a.b")]                   // optional: the attribute key over OTLP
+//!         label2: Type,
+//!     },
 //!     other_total: Counter,
 //! }
 //! ```
@@ -69,8 +74,16 @@ pub struct Otlp {
 /// One label of a family.
 pub struct Label {
     pub allow_entity: Option<AllowEntity>,
+    pub otlp: Option<LabelOtlp>,
     pub name: Ident,
     pub ty: Type,
+}
+
+/// `#[otlp(key = "gen_ai.operation.name")]` on a label: its OpenTelemetry attribute key, for the
+/// OTLP push.
+#[derive(FromMeta)]
+pub struct LabelOtlp {
+    pub key: LitStr,
 }
 
 /// `#[allow_entity_label(reason = "...")]`: a reasoned opt-out of the per-entity name rule.
@@ -98,7 +111,7 @@ impl Parse for Group {
             if attr.path().is_ident("doc") {
                 docs.push(attr);
             } else if attr.path().is_ident("obs") {
-                options = GroupOptions::from_meta(&attr.meta)?;
+                options = from_attr::<GroupOptions>(&attr)?;
             } else {
                 return Err(syn::Error::new_spanned(
                     attr,
@@ -151,7 +164,7 @@ impl Parse for Family {
             } else if path.is_ident("max_series") {
                 max_series = Some(attr.parse_args()?);
             } else if path.is_ident("otlp") {
-                otlp = Some(Otlp::from_meta(&attr.meta)?);
+                otlp = Some(from_attr::<Otlp>(&attr)?);
             } else {
                 return Err(syn::Error::new_spanned(
                     path,
@@ -185,6 +198,7 @@ impl Parse for Family {
 impl Parse for Label {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut allow_entity = None;
+        let mut otlp = None;
         for attr in input.call(Attribute::parse_outer)? {
             if attr.path().is_ident("allow_entity_label") {
                 if !matches!(attr.meta, syn::Meta::List(_)) {
@@ -193,11 +207,13 @@ impl Parse for Label {
                         "`allow_entity_label` needs a written reason: `#[allow_entity_label(reason = \"...\")]`",
                     ));
                 }
-                allow_entity = Some(AllowEntity::from_meta(&attr.meta)?);
+                allow_entity = Some(from_attr::<AllowEntity>(&attr)?);
+            } else if attr.path().is_ident("otlp") {
+                otlp = Some(from_attr::<LabelOtlp>(&attr)?);
             } else {
                 return Err(syn::Error::new_spanned(
                     attr.path(),
-                    "unknown attribute on a label; the only one is `#[allow_entity_label(reason = \"...\")]`",
+                    "unknown attribute on a label; expected `#[allow_entity_label(reason = \"...\")]` or `#[otlp(key = \"...\")]`",
                 ));
             }
         }
@@ -206,10 +222,23 @@ impl Parse for Label {
         let ty = input.parse()?;
         Ok(Self {
             allow_entity,
+            otlp,
             name,
             ty,
         })
     }
+}
+
+/// `T` from `attr`'s arguments. darling leaves an error it cannot place (a missing field next to
+/// an unknown one) at the macro call; it goes at the attribute's name instead.
+fn from_attr<T: FromMeta>(attr: &Attribute) -> syn::Result<T> {
+    T::from_meta(&attr.meta).map_err(|error| {
+        let placed = error
+            .flatten()
+            .into_iter()
+            .map(|e| e.with_span(attr.path()));
+        darling::Error::multiple(placed.collect()).into()
+    })
 }
 
 /// The text of one `#[doc = "..."]` attribute.

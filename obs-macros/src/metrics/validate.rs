@@ -4,7 +4,7 @@
 //! The series-limit rule needs the label types' cardinalities, which only the type checker knows:
 //! `expand` emits it as a `const` assertion.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use syn::ext::IdentExt;
 use syn::{GenericArgument, PathArguments, Type};
@@ -226,6 +226,7 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
         );
     }
     let mut seen = HashSet::new();
+    let mut keys = HashMap::new();
     for label in &family.labels {
         let label_name = label.name.unraw().to_string();
         if !seen.insert(label_name.clone()) {
@@ -235,8 +236,36 @@ fn check_family(family: &Family, name: &str, errors: &mut Errors) {
                     "duplicate label `{label_name}` in `{name}`; each label needs its own name: remove or rename one"
                 ),
             );
+        } else {
+            check_key_unique(label, &label_name, name, &mut keys, errors);
         }
         check_label(label, &label_name, errors);
+    }
+}
+
+/// Two labels of one family cannot be pushed under one OTLP attribute key (a label without
+/// `#[otlp(key)]` is pushed under its name). `keys` maps each key seen so far to its label.
+fn check_key_unique(
+    label: &Label,
+    label_name: &str,
+    family: &str,
+    keys: &mut HashMap<String, String>,
+    errors: &mut Errors,
+) {
+    let (key, span) = match &label.otlp {
+        Some(otlp) => (otlp.key.value(), otlp.key.span()),
+        None => (label_name.to_owned(), label.name.span()),
+    };
+    if let Some(other) = keys.get(&key) {
+        errors.push(
+            span,
+            format!(
+                "label `{label_name}` of `{family}` would be pushed over OTLP under the attribute key `{key}`, \
+                 which label `{other}` already has; give one of them another `#[otlp(key = \"...\")]`"
+            ),
+        );
+    } else {
+        keys.insert(key, label_name.to_owned());
     }
 }
 
@@ -273,6 +302,19 @@ fn check_label(label: &Label, name: &str, errors: &mut Errors) {
                      `#[allow_entity_label(reason = \"...\")]` on the label"
                 ),
             ),
+        }
+    }
+    if let Some(otlp) = &label.otlp {
+        let key = otlp.key.value();
+        if !is_attribute_key(&key) {
+            errors.push(
+                otlp.key.span(),
+                format!(
+                    "`{key}` is not an OpenTelemetry attribute key: use lowercase letters, digits, `_` and `.`, \
+                     starting with a letter, without an empty segment (`..` or a trailing `.`), as the \
+                     semantic conventions do (`gen_ai.operation.name`)"
+                ),
+            );
         }
     }
     if let Some(ty) = unbounded_type(&label.ty) {
@@ -361,6 +403,17 @@ fn is_metric_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
+/// `[a-z][a-z0-9_]*(\.[a-z0-9_]+)*`: an attribute key as the semantic conventions write them.
+fn is_attribute_key(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.split('.').all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
 /// `[a-zA-Z_][a-zA-Z0-9_]*`
 fn is_label_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -380,4 +433,36 @@ fn sanitize(name: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_attribute_key;
+
+    #[test]
+    fn attribute_keys_are_dotted_lowercase_segments() {
+        for ok in [
+            "error.type",
+            "gen_ai.operation.name",
+            "server.address",
+            "a",
+            "a1._b",
+        ] {
+            assert!(is_attribute_key(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "Error.type",
+            "1a",
+            "_a",
+            ".a",
+            "a..b",
+            "a.",
+            "a-b",
+            "a b",
+            "é",
+        ] {
+            assert!(!is_attribute_key(bad), "{bad}");
+        }
+    }
 }

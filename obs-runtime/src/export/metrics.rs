@@ -250,11 +250,14 @@ fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
     let mut numbers = Vec::new();
     let mut histograms = Vec::new();
     family.visit(&mut |values, sample| {
+        // Under each label's semantic-convention key where it has one; an empty value (an
+        // absent label in Prometheus terms, such as `error_type` on success) is left out.
         let attributes: Vec<KeyValue> = desc
             .labels
             .iter()
             .zip(values)
-            .map(|(l, v)| string_kv(l.name, v))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(l, v)| string_kv(l.attribute_key(), v))
             .collect();
         let value = match sample {
             Sample::Unsigned(v) => Some(number_data_point::Value::AsInt(v as i64)),
@@ -322,4 +325,90 @@ fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
         ..Default::default()
     };
     (metric, points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Bounded, metrics};
+
+    metrics! {
+        /// Families for the conversion tests.
+        pub CONVERTED in "test_export_convert" {
+            /// Operations, by semantic-convention keys.
+            #[otlp(name = "gen_ai.client.operations", unit = "{operation}")]
+            operations_total: Counter {
+                #[otlp(key = "gen_ai.operation.name")]
+                gen_ai_operation_name: Bounded<4>,
+                #[otlp(key = "server.address")]
+                server_address: Bounded<4>,
+                route: Bounded<4>,
+            },
+            /// Calls, by error type (empty on success).
+            calls_total: Counter { error_type: Bounded<4>, ok: bool },
+        }
+    }
+
+    /// Each data point's attributes as `(key, value)` pairs.
+    fn attributes(metric: &Metric) -> Vec<Vec<(String, String)>> {
+        let Some(metric::Data::Sum(sum)) = &metric.data else {
+            panic!("not a sum: {metric:?}");
+        };
+        sum.data_points
+            .iter()
+            .map(|p| {
+                p.attributes
+                    .iter()
+                    .map(|kv| {
+                        let value = match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+                            Some(any_value::Value::StringValue(s)) => s.clone(),
+                            other => panic!("not a string: {other:?}"),
+                        };
+                        (kv.key.clone(), value)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn labels_with_keys_are_pushed_under_their_keys() {
+        let family = &CONVERTED.operations_total;
+        family.with(("chat", "api.openai.com", "/a")).inc();
+        let (metric, points) = convert(family, 1, 2);
+        assert_eq!(
+            (metric.name.as_str(), points),
+            ("gen_ai.client.operations", 1)
+        );
+        assert_eq!(
+            attributes(&metric),
+            [pairs(&[
+                ("gen_ai.operation.name", "chat"),
+                ("server.address", "api.openai.com"),
+                ("route", "/a"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn an_empty_label_value_is_left_out_of_the_attributes() {
+        let family = &CONVERTED.calls_total;
+        family.with(("timeout", false)).inc();
+        family.with(("", true)).add(2);
+        let (metric, points) = convert(family, 1, 2);
+        assert_eq!(points, 2);
+        assert_eq!(
+            attributes(&metric),
+            [
+                pairs(&[("error_type", "timeout"), ("ok", "false")]),
+                pairs(&[("ok", "true")]),
+            ]
+        );
+    }
 }

@@ -85,10 +85,12 @@ fn dropped_samples(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 const SIGNAL: LabelDesc = LabelDesc {
     name: "signal",
     values: LabelValues::Fixed(<Signal as LabelValue>::VALUES),
+    otlp_key: None,
 };
 const REASON: LabelDesc = LabelDesc {
     name: "reason",
     values: LabelValues::Fixed(<DropReason as LabelValue>::VALUES),
+    otlp_key: None,
 };
 
 static FAMILIES: SelfFamilies<2> = SelfFamilies::new([

@@ -106,6 +106,7 @@ mod tests {
     const LABELS: &[LabelDesc] = &[LabelDesc {
         name: "kind",
         values: LabelValues::Fixed(&["a", "b"]),
+        otlp_key: None,
     }];
 
     fn two_series(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {

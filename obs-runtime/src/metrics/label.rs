@@ -92,13 +92,26 @@ impl<const N: usize> LabelType for Bounded<N> {
     }
 }
 
-/// One label of a family: its name and how its values are known.
+/// One label of a family: its name, how its values are known, and its OTLP attribute key.
 #[derive(Debug, Clone, Copy)]
 pub struct LabelDesc {
     /// The label name.
     pub name: &'static str,
     /// Its values.
     pub values: LabelValues,
+    /// The attribute key the OTLP push gives this label where a semantic convention defines one
+    /// (`gen_ai.operation.name`); `None`: the label name.
+    pub otlp_key: Option<&'static str>,
+}
+
+impl LabelDesc {
+    /// The key of this label's attribute over OTLP: [`LabelDesc::otlp_key`], else the name.
+    pub const fn attribute_key(&self) -> &'static str {
+        match self.otlp_key {
+            Some(key) => key,
+            None => self.name,
+        }
+    }
 }
 
 /// A family's label schema, implemented by a marker type that `metrics!` generates per family.

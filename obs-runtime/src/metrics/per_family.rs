@@ -16,6 +16,7 @@ pub const REFUSED_METRIC: &str = "obs_recordings_refused_total";
 const FAMILY_LABEL: &[LabelDesc] = &[LabelDesc {
     name: "family",
     values: LabelValues::Bounded(usize::MAX),
+    otlp_key: None,
 }];
 
 /// What a per-family self-metric reads from each family (`None`: the family has no such count).

@@ -23,6 +23,7 @@ const fn dynamic(name: &'static str) -> LabelDesc {
     LabelDesc {
         name,
         values: LabelValues::Bounded(usize::MAX),
+        otlp_key: None,
     }
 }
 
@@ -33,6 +34,7 @@ const CALL_LABELS: &[LabelDesc] = &[
     LabelDesc {
         name: "outcome",
         values: LabelValues::Fixed(<Outcome as LabelValue>::VALUES),
+        otlp_key: None,
     },
 ];
 const ERROR_LABELS: &[LabelDesc] = &[dynamic("function"), dynamic("module"), dynamic("kind")];
