@@ -24,38 +24,48 @@
 //!   whose model the pricing table has no price for (they record no cost rather than a wrong one).
 
 use super::rows::{self, Row};
-use super::semconv::{self, Metric};
+use super::semconv::{self, Metric, attr};
 use crate::metrics::{
     Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType,
     OtlpName, Sample, SelfFamilies,
 };
 
-const fn dynamic(name: &'static str) -> LabelDesc {
+/// A label with run-time values, pushed over OTLP under the attribute `key`.
+const fn dynamic(name: &'static str, key: &'static str) -> LabelDesc {
     LabelDesc {
         name,
         values: LabelValues::Bounded(usize::MAX),
+        otlp_key: Some(key),
     }
 }
 
-const fn fixed(name: &'static str, values: &'static [&'static str]) -> LabelDesc {
+/// A label with a fixed set of values, pushed over OTLP under the attribute `key`.
+const fn fixed(name: &'static str, key: &'static str, values: &'static [&'static str]) -> LabelDesc {
     LabelDesc {
         name,
         values: LabelValues::Fixed(values),
+        otlp_key: Some(key),
     }
 }
 
-const OPERATION: LabelDesc = dynamic("gen_ai_operation_name");
-const PROVIDER: LabelDesc = dynamic("gen_ai_provider_name");
-const MODEL: LabelDesc = dynamic("gen_ai_request_model");
+const OPERATION: LabelDesc = dynamic("gen_ai_operation_name", attr::OPERATION_NAME);
+const PROVIDER: LabelDesc = dynamic("gen_ai_provider_name", attr::PROVIDER_NAME);
+const MODEL: LabelDesc = dynamic("gen_ai_request_model", attr::REQUEST_MODEL);
 
 const ROW_LABELS: &[LabelDesc] = &[OPERATION, PROVIDER, MODEL];
-const DURATION_LABELS: &[LabelDesc] = &[OPERATION, PROVIDER, MODEL, dynamic("error_type")];
+const DURATION_LABELS: &[LabelDesc] = &[
+    OPERATION,
+    PROVIDER,
+    MODEL,
+    dynamic("error_type", attr::ERROR_TYPE),
+];
 const TOKEN_LABELS: &[LabelDesc] = &[
     OPERATION,
     PROVIDER,
     MODEL,
     fixed(
         "gen_ai_token_type",
+        attr::TOKEN_TYPE,
         &[semconv::token_type::INPUT, semconv::token_type::OUTPUT],
     ),
 ];
@@ -66,7 +76,7 @@ const COST_KINDS: &[&str] = &[
     "output",
     "reasoning",
 ];
-const COST_LABELS: &[LabelDesc] = &[PROVIDER, MODEL, fixed("token_type", COST_KINDS)];
+const COST_LABELS: &[LabelDesc] = &[PROVIDER, MODEL, fixed("token_type", "obs.llm.token_type", COST_KINDS)];
 const MODEL_LABELS: &[LabelDesc] = &[PROVIDER, MODEL];
 
 fn row_labels(row: &Row) -> [&str; 3] {
