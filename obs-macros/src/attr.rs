@@ -120,6 +120,22 @@ impl FromMeta for SpanKind {
     }
 }
 
+/// An expression exactly as written: a string literal stays a literal (darling's own `syn::Expr`
+/// would parse the string's contents as an expression).
+pub struct RawExpr(pub syn::Expr);
+
+impl FromMeta for RawExpr {
+    fn from_expr(expr: &syn::Expr) -> darling::Result<Self> {
+        Ok(Self(expr.clone()))
+    }
+}
+
+impl quote::ToTokens for RawExpr {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.0.to_tokens(tokens);
+    }
+}
+
 /// `span = false`: a boolean literal, and nothing darling would also take (`"off"`, `"no"`).
 pub struct Switch(pub bool);
 

@@ -85,10 +85,10 @@ pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
-pub use obs_macros::{ErrorKind, LabelValue, metrics, observed};
 #[cfg(feature = "llm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "llm")))]
 pub use obs_macros::llm_call;
+pub use obs_macros::{ErrorKind, LabelValue, metrics, observed};
 pub use observed::{ErrorKind, Outcome};
 
 #[doc(hidden)]

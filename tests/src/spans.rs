@@ -88,4 +88,3 @@ pub fn spans_of(f: impl FnOnce()) -> Vec<SeenSpan> {
     tracing::subscriber::with_default(subscriber, f);
     collect.0.lock().unwrap().clone()
 }
-

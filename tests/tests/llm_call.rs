@@ -190,10 +190,12 @@ fn a_completed_call_carries_the_request_response_and_usage_attributes() {
     assert_eq!(field("gen_ai.usage.cache_read.input_tokens"), "1000");
     assert_eq!(field("gen_ai.usage.output_tokens"), "40");
     assert_eq!(field("gen_ai.usage.reasoning.output_tokens"), "8");
-    // 200 fresh input at $1/M, 1000 cache reads priced as input (no cache price: partial, but
-    // the entry has none), 32 visible + 8 reasoning output at $2/M.
-    let cost: f64 = field("obs.llm.cost_usd").parse().unwrap();
-    assert!(cost > 0.0, "{cost}");
+    // 200 fresh input at $1/M; the entry has no cache-read price, so the 1000 cache reads go
+    // unpriced rather than priced wrongly; 32 visible and 8 reasoning output tokens at $2/M.
+    let per_million = |count: f64, price: f64| count * price / 1_000_000.0;
+    let total =
+        per_million(200.0, 1.0) + 0.0 + 0.0 + per_million(32.0, 2.0) + per_million(8.0, 2.0);
+    assert_eq!(field("obs.llm.cost_usd").parse::<f64>().unwrap(), total);
 }
 
 #[test]
@@ -251,7 +253,12 @@ fn an_error_a_panic_and_a_cancelled_call_carry_error_type() {
     assert_eq!(cancelled.fields["error.type"], "cancelled");
 
     // The calls count in `obs_function_*` as `#[observed]` would.
-    let outcomes = |f: &str| CallSite::find(module_path!(), f).unwrap().snapshot().outcomes;
+    let outcomes = |f: &str| {
+        CallSite::find(module_path!(), f)
+            .unwrap()
+            .snapshot()
+            .outcomes
+    };
     assert!(outcomes("chat")[1] >= 1);
     assert_eq!(outcomes("panicking"), [0, 0, 1, 0]);
     assert_eq!(outcomes("never_answers"), [0, 0, 0, 1]);
@@ -285,8 +292,10 @@ fn chunks(n: usize) -> Vec<Result<Value, ProviderError>> {
             ]}))
         })
         .collect();
-    chunks.push(Ok(json!({"id": "chatcmpl-s", "model": "gpt-s-1", "choices": [],
-        "usage": {"prompt_tokens": 30, "completion_tokens": n}})));
+    chunks.push(Ok(
+        json!({"id": "chatcmpl-s", "model": "gpt-s-1", "choices": [],
+        "usage": {"prompt_tokens": 30, "completion_tokens": n}}),
+    ));
     chunks
 }
 
@@ -363,9 +372,16 @@ fn every_stream_path_ends_the_call_once_with_its_chunks_timed() {
     assert_eq!(ended.fields["gen_ai.request.stream"], "true");
     assert_eq!(ended.fields["gen_ai.usage.input_tokens"], "30");
     assert_eq!(ended.fields["gen_ai.usage.output_tokens"], "4");
-    assert_eq!(ended.fields["gen_ai.response.finish_reasons"], r#"["stop"]"#);
+    assert_eq!(
+        ended.fields["gen_ai.response.finish_reasons"],
+        r#"["stop"]"#
+    );
     assert_eq!(ended.fields["gen_ai.response.model"], "gpt-s-1");
-    assert!(ended.fields.contains_key("gen_ai.response.time_to_first_chunk"));
+    assert!(
+        ended
+            .fields
+            .contains_key("gen_ai.response.time_to_first_chunk")
+    );
     assert!(!ended.fields.contains_key("error.type"));
 
     let failed = span_of(&spans, "chat s-failed");
@@ -378,12 +394,20 @@ fn every_stream_path_ends_the_call_once_with_its_chunks_timed() {
     assert!(dropped.closed);
     assert_eq!(dropped.fields["error.type"], "cancelled");
     assert!(!dropped.fields.contains_key("otel.status_code"));
-    assert!(dropped.fields.contains_key("gen_ai.response.time_to_first_chunk"));
+    assert!(
+        dropped
+            .fields
+            .contains_key("gen_ai.response.time_to_first_chunk")
+    );
 
     let early = span_of(&spans, "chat s-early");
     assert!(early.closed);
     assert_eq!(early.fields["error.type"], "cancelled");
-    assert!(!early.fields.contains_key("gen_ai.response.time_to_first_chunk"));
+    assert!(
+        !early
+            .fields
+            .contains_key("gen_ai.response.time_to_first_chunk")
+    );
 
     let families = exposition();
     // Every chunk after the first is timed, the usage chunk included.

@@ -63,7 +63,7 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
 fn push(args: &Args, func: &Function, recording: TokenStream, value: TokenStream) -> TokenStream {
     match &args.usage {
         Some(usage) => {
-            let view = &usage.value;
+            let view = &usage.value.0;
             quote_spanned!(view.span()=> #recording.push(&(#view)(#value));)
         }
         None => {
@@ -103,11 +103,11 @@ fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
 /// Statements when the call starts: the recording begun (row found, span named), and the request
 /// parameters recorded on the span.
 fn start(args: &Args, l: &TokenStream) -> TokenStream {
-    let model = args.model.as_ref().map(|k| &k.value);
+    let model = args.model.as_ref().map(|k| &k.value.0);
     let model = quote_spanned!(model.span()=> ::core::convert::AsRef::<str>::as_ref(&(#model)));
     let params = args.request_params().map(|(attr, keyed)| {
         let attr = syn::Ident::new(attr, keyed.key.span());
-        let value = &keyed.value;
+        let value = &keyed.value.0;
         quote_spanned!(value.span()=> #l::record_request(&__obs_span, #l::attr::#attr, &(#value));)
     });
     quote! {

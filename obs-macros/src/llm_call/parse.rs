@@ -17,7 +17,7 @@
 use darling::FromMeta;
 use proc_macro2::TokenStream;
 
-use crate::attr::Keyed;
+use crate::attr::{Keyed, RawExpr};
 use crate::errors::Errors;
 use crate::observed::parse::{Args as Observed, parse_as};
 
@@ -26,23 +26,23 @@ use crate::observed::parse::{Args as Observed, parse_as};
 pub struct Args {
     #[darling(flatten)]
     pub observed: Observed,
-    pub provider: Option<Keyed<syn::Expr>>,
-    pub operation: Option<Keyed<syn::Expr>>,
-    pub model: Option<Keyed<syn::Expr>>,
-    pub usage: Option<Keyed<syn::Expr>>,
-    pub server_address: Option<Keyed<syn::Expr>>,
-    pub server_port: Option<Keyed<syn::Expr>>,
-    pub temperature: Option<Keyed<syn::Expr>>,
-    pub top_p: Option<Keyed<syn::Expr>>,
-    pub max_tokens: Option<Keyed<syn::Expr>>,
-    pub seed: Option<Keyed<syn::Expr>>,
-    pub stop_sequences: Option<Keyed<syn::Expr>>,
+    pub provider: Option<Keyed<RawExpr>>,
+    pub operation: Option<Keyed<RawExpr>>,
+    pub model: Option<Keyed<RawExpr>>,
+    pub usage: Option<Keyed<RawExpr>>,
+    pub server_address: Option<Keyed<RawExpr>>,
+    pub server_port: Option<Keyed<RawExpr>>,
+    pub temperature: Option<Keyed<RawExpr>>,
+    pub top_p: Option<Keyed<RawExpr>>,
+    pub max_tokens: Option<Keyed<RawExpr>>,
+    pub seed: Option<Keyed<RawExpr>>,
+    pub stop_sequences: Option<Keyed<RawExpr>>,
 }
 
 impl Args {
     /// The request parameters given, with the span attribute each is recorded as (a constant of
     /// `semconv::attr`).
-    pub fn request_params(&self) -> impl Iterator<Item = (&'static str, &Keyed<syn::Expr>)> {
+    pub fn request_params(&self) -> impl Iterator<Item = (&'static str, &Keyed<RawExpr>)> {
         [
             ("SERVER_ADDRESS", &self.server_address),
             ("SERVER_PORT", &self.server_port),

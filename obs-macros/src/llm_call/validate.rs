@@ -30,7 +30,7 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
              `model = req.model`)",
         ),
         Some(model) => {
-            if let Some(name) = last_name(&model.value)
+            if let Some(name) = last_name(&model.value.0)
                 && crate::metrics::is_entity_name(&name.to_string())
             {
                 errors.push(
@@ -63,8 +63,13 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
 }
 
 /// A value that must be a string literal: it is a metric label fixed per function.
-fn literal(value: &crate::attr::Keyed<syn::Expr>, key: &str, attribute: &str, errors: &mut Errors) {
-    match &value.value {
+fn literal(
+    value: &crate::attr::Keyed<crate::attr::RawExpr>,
+    key: &str,
+    attribute: &str,
+    errors: &mut Errors,
+) {
+    match &value.value.0 {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(s),
             ..

@@ -49,8 +49,7 @@ pub fn parse_as<T: FromMeta>(
     errors: &mut Errors,
     observed: impl Fn(&mut T) -> &mut Args,
 ) -> Option<T> {
-    let (mut parsed, taken) =
-        attr::parse::<T>(attr, &["fields", "labels", "buckets"], errors)?;
+    let (mut parsed, taken) = attr::parse::<T>(attr, &["fields", "labels", "buckets"], errors)?;
     let args = observed(&mut parsed);
     for hand in taken {
         let (key, tokens) = (hand.key, hand.tokens);

@@ -40,7 +40,11 @@ const fn dynamic(name: &'static str, key: &'static str) -> LabelDesc {
 }
 
 /// A label with a fixed set of values, pushed over OTLP under the attribute `key`.
-const fn fixed(name: &'static str, key: &'static str, values: &'static [&'static str]) -> LabelDesc {
+const fn fixed(
+    name: &'static str,
+    key: &'static str,
+    values: &'static [&'static str],
+) -> LabelDesc {
     LabelDesc {
         name,
         values: LabelValues::Fixed(values),
@@ -76,7 +80,11 @@ const COST_KINDS: &[&str] = &[
     "output",
     "reasoning",
 ];
-const COST_LABELS: &[LabelDesc] = &[PROVIDER, MODEL, fixed("token_type", "obs.llm.token_type", COST_KINDS)];
+const COST_LABELS: &[LabelDesc] = &[
+    PROVIDER,
+    MODEL,
+    fixed("token_type", "obs.llm.token_type", COST_KINDS),
+];
 const MODEL_LABELS: &[LabelDesc] = &[PROVIDER, MODEL];
 
 fn row_labels(row: &Row) -> [&str; 3] {
