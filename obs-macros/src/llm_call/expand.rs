@@ -9,7 +9,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::parse::Args;
-use crate::observed::expand::{layer, level, private_path, target};
+use crate::observed::expand::{layer, level, private_path, respanned, target};
 use crate::wrap::{Function, wrap};
 
 /// The default `gen_ai.operation.name`.
@@ -67,13 +67,28 @@ fn push(args: &Args, func: &Function, recording: TokenStream, value: TokenStream
             quote_spanned!(view.span()=> #recording.push(&(#view)(#value));)
         }
         None => {
-            let span = match &func.sig.output {
-                syn::ReturnType::Type(_, ty) => ty.span(),
-                syn::ReturnType::Default => func.sig.ident.span(),
-            };
+            let span = response_type_span(func);
+            let value = respanned(&value, span);
             quote_spanned!(span=> #recording.push(#value);)
         }
     }
+}
+
+/// Where a response type without `HasUsage` is reported: the `T` of a returned `Result<T, E>`,
+/// else the return type.
+fn response_type_span(func: &Function) -> proc_macro2::Span {
+    let syn::ReturnType::Type(_, ty) = &func.sig.output else {
+        return func.sig.ident.span();
+    };
+    if let syn::Type::Path(path) = &**ty
+        && let Some(last) = path.path.segments.last()
+        && last.ident == "Result"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(ok)) = args.args.first()
+    {
+        return ok.span();
+    }
+    ty.span()
 }
 
 /// The settle step's addition: the response's usage (and the error's kind as `error.type`)
