@@ -138,9 +138,12 @@ fn a_size_limit_below_the_minimum_is_an_error() {
     );
 }
 
+/// An event's name and its fields, as strings.
+type Recorded = (String, Vec<(String, String)>);
+
 /// Records each event's name and string fields.
 #[derive(Default)]
-struct Events(Mutex<Vec<(String, Vec<(String, String)>)>>);
+struct Events(Mutex<Vec<Recorded>>);
 
 impl Subscriber for &'static Events {
     fn enabled(&self, _: &Metadata<'_>) -> bool {

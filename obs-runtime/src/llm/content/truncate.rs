@@ -398,4 +398,46 @@ mod tests {
             &json!({"type": "truncated", "parts_dropped": fitted.dropped})
         );
     }
+
+    #[test]
+    fn any_mix_of_messages_fits_every_limit_and_keeps_the_schema() {
+        // A fixed pseudo-random sequence (xorshift), so the test is deterministic.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let words = ["héllo", "漢字", "😀", "\"q\"", "\n", "plain", "x"];
+        for round in 0..24 {
+            let messages: Vec<Value> = (0..1 + next(40))
+                .map(|_| {
+                    let parts: Vec<Value> = (0..1 + next(4))
+                        .map(|_| {
+                            let text: String = (0..next(400)).map(|_| words[next(words.len())]).collect();
+                            if next(3) == 0 {
+                                json!({"type": "tool_call", "id": "c1", "name": "t", "arguments": {"q": text}})
+                            } else {
+                                json!({"type": "text", "content": text})
+                            }
+                        })
+                        .collect();
+                    json!({"role": "user", "parts": parts, "finish_reason": "stop"})
+                })
+                .collect();
+            let shape = [Shape::Input, Shape::Output][round % 2];
+            for max in [512, 700, 1500, 4096, 20_000] {
+                let fitted = fit(messages.clone(), shape, max);
+                let kept = parse(&fitted, max);
+                assert!(!kept.is_empty() || fitted.json == "[]");
+                for message in &kept {
+                    assert!(message["role"].is_string(), "{message}");
+                    assert!(message["parts"].is_array(), "{message}");
+                    assert_eq!(message["finish_reason"], "stop", "{message}");
+                }
+                assert_eq!(fitted.dropped > 0, fitted.json.contains("messages_dropped"));
+            }
+        }
+    }
 }
