@@ -49,6 +49,7 @@
 
 mod messages;
 mod mode;
+mod providers;
 mod redact;
 mod truncate;
 
