@@ -283,6 +283,11 @@ pub fn global() -> Arc<ContentCapture> {
     configured.unwrap_or_else(|| Arc::clone(from_env()))
 }
 
+/// The mode of a call: `mode_override` (the attribute's) when given, else [`global_mode`].
+pub fn effective_mode(mode_override: Option<CaptureMode>) -> CaptureMode {
+    mode_override.unwrap_or_else(global_mode)
+}
+
 fn from_env() -> &'static Arc<ContentCapture> {
     FROM_ENV.get_or_init(|| Arc::new(ContentCapture::from_env().unwrap_or_default()))
 }
@@ -294,11 +299,8 @@ pub fn capture_input<V: HasMessages + ?Sized>(
     mode_override: Option<CaptureMode>,
     view: &V,
 ) -> Option<Captured> {
-    let mode = mode_override.unwrap_or_else(global_mode);
-    if !mode.is_on() {
-        return None;
-    }
-    global().capture_input(Some(mode), view)
+    let mode = effective_mode(mode_override);
+    mode.is_on().then(global)?.capture_input(Some(mode), view)
 }
 
 /// What `#[llm_call]` calls with the response: [`ContentCapture::capture_output`] under the
@@ -308,11 +310,8 @@ pub fn capture_output<V: HasMessages + ?Sized>(
     mode_override: Option<CaptureMode>,
     view: &V,
 ) -> Option<Captured> {
-    let mode = mode_override.unwrap_or_else(global_mode);
-    if !mode.is_on() {
-        return None;
-    }
-    global().capture_output(Some(mode), view)
+    let mode = effective_mode(mode_override);
+    mode.is_on().then(global)?.capture_output(Some(mode), view)
 }
 
 /// Emits the [`EVENT_NAME`] event (level INFO, inside the current span) with the operation,

@@ -46,6 +46,11 @@ fn the_global_mode_is_configured_and_a_call_mode_takes_precedence() {
     // The only test that touches the process-wide configuration.
     configure(ContentCapture::new(CaptureMode::NoContent));
     assert_eq!(global_mode(), CaptureMode::NoContent);
+    assert_eq!(effective_mode(None), CaptureMode::NoContent);
+    assert_eq!(
+        effective_mode(Some(CaptureMode::SpanOnly)),
+        CaptureMode::SpanOnly
+    );
     assert_eq!(capture_input(None, &Untouchable), None);
     assert_eq!(capture_output(None, &Untouchable), None);
     let forced = capture_input(Some(CaptureMode::SpanOnly), "hello").unwrap();
