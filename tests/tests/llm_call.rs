@@ -512,3 +512,152 @@ fn token_and_cost_totals_equal_the_hand_computed_values() {
         Some(1.0)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Content capture
+
+fn request_with_secrets() -> Value {
+    json!({"model": "gpt-c", "messages": [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": format!(
+            "My key is sk-proj-AbCdEf0123456789AbCdEf0123456789 and my mail is ada@example.com. {}",
+            "Tell me a long story. ".repeat(200)
+        )},
+    ]})
+}
+
+fn answer_with_secret() -> Value {
+    json!({"id": "c1", "model": "gpt-c", "choices": [{"index": 0, "finish_reason": "stop",
+        "message": {"role": "assistant", "content": "Write to grace@example.org with Bearer abc.def.ghi123"}}],
+        "usage": {"prompt_tokens": 900, "completion_tokens": 12}})
+}
+
+#[llm_call(provider = "test.content", model = model, usage = OpenAiJson, input = OpenAiJson(request), output = OpenAiJson)]
+async fn chat_default_capture(
+    model: &str,
+    request: &Value,
+    answer: Value,
+) -> Result<Value, ProviderError> {
+    Ok(answer)
+}
+
+#[llm_call(
+    provider = "test.content",
+    model = model,
+    usage = OpenAiJson,
+    input = OpenAiJson(request),
+    output = OpenAiJson,
+    capture = "span_and_event",
+)]
+async fn chat_captured(
+    model: &str,
+    request: &Value,
+    answer: Value,
+) -> Result<Value, ProviderError> {
+    Ok(answer)
+}
+
+/// The size limit of every captured attribute in these tests (capture itself stays off unless
+/// a function asks for it).
+const MAX_BYTES: usize = 1024;
+
+fn small_content_limit() {
+    static SET: Once = Once::new();
+    SET.call_once(|| {
+        use obs_runtime::llm::content::{CaptureMode, ContentCapture, configure};
+        configure(
+            ContentCapture::new(CaptureMode::NoContent)
+                .with_max_bytes(MAX_BYTES)
+                .unwrap(),
+        );
+    });
+}
+
+#[test]
+fn content_is_not_captured_by_default() {
+    small_content_limit();
+    assert!(
+        std::env::var_os("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT").is_none(),
+        "this test checks the default"
+    );
+    let spans = spans_of(|| {
+        block_on(chat_default_capture(
+            "gpt-off",
+            &request_with_secrets(),
+            answer_with_secret(),
+        ))
+        .unwrap();
+    });
+    let span = span_of(&spans, "chat gpt-off");
+    for key in [
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+    ] {
+        assert!(!span.fields.contains_key(key), "{span:#?}");
+    }
+    assert!(span.events.is_empty(), "{span:#?}");
+}
+
+#[test]
+fn captured_content_is_redacted_truncated_and_valid_json() {
+    small_content_limit();
+    let spans = spans_of(|| {
+        block_on(chat_captured(
+            "gpt-on",
+            &request_with_secrets(),
+            answer_with_secret(),
+        ))
+        .unwrap();
+    });
+    let span = span_of(&spans, "chat gpt-on");
+    let input = &span.fields["gen_ai.input.messages"];
+    let output = &span.fields["gen_ai.output.messages"];
+    for (text, secret) in [
+        (input, "sk-proj-AbCdEf0123456789AbCdEf0123456789"),
+        (input, "ada@example.com"),
+        (output, "grace@example.org"),
+        (output, "abc.def.ghi123"),
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+        assert!(text.len() <= MAX_BYTES, "{} bytes", text.len());
+    }
+    let input: Value = serde_json::from_str(input).expect("input messages are JSON");
+    let output: Value = serde_json::from_str(output).expect("output messages are JSON");
+    assert_eq!(input[0]["role"], "system");
+    assert_eq!(input[1]["role"], "user");
+    let user_text = input[1]["parts"][0]["content"].as_str().unwrap();
+    assert!(
+        user_text.contains("[REDACTED:openai_api_key]"),
+        "{user_text}"
+    );
+    assert!(user_text.contains("[REDACTED:email]"), "{user_text}");
+    assert!(
+        user_text.contains("truncated"),
+        "the long story is cut: {user_text}"
+    );
+    assert_eq!(output[0]["role"], "assistant");
+    assert_eq!(output[0]["finish_reason"], "stop");
+    let answer = output[0]["parts"][0]["content"].as_str().unwrap();
+    assert!(answer.contains("[REDACTED:email]"), "{answer}");
+    assert!(answer.contains("[REDACTED:bearer_token]"), "{answer}");
+
+    // The event carries the same content.
+    let event = span
+        .events
+        .iter()
+        .find(|e| {
+            e.get("message").map(String::as_str)
+                == Some("gen_ai.client.inference.operation.details")
+                || e.contains_key("gen_ai.input.messages")
+        })
+        .unwrap_or_else(|| panic!("no content event in {span:#?}"));
+    assert_eq!(
+        event["gen_ai.input.messages"],
+        span.fields["gen_ai.input.messages"]
+    );
+    assert_eq!(
+        event["gen_ai.output.messages"],
+        span.fields["gen_ai.output.messages"]
+    );
+}

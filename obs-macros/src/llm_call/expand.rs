@@ -96,6 +96,11 @@ fn response_type_span(func: &Function) -> proc_macro2::Span {
 fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
     let l = quote!(#p::llm);
     let push = push(args, func, quote!(__obs_h), quote!(__obs_ok));
+    let output = args.output.as_ref().map(|output| {
+        let view = &output.value.0;
+        let mode = capture_mode(args, &l);
+        quote_spanned!(view.span()=> __obs_h.0.capture_output(#mode, &(#view)(__obs_ok));)
+    });
     let error_kind = args.observed.error_kind.as_ref().map(|_| {
         quote! {
             if let ::core::option::Option::Some((index, names)) = #p::error_kind_of(__obs_r) {
@@ -109,6 +114,7 @@ fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
             use #l::{OkOfOther as _, OkOfResult as _};
             if let ::core::option::Option::Some(__obs_ok) = (&&#l::OkProbe(__obs_r)).obs_ok() {
                 #push
+                #output
             }
             #error_kind
         });
@@ -117,6 +123,21 @@ fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
 
 /// Statements when the call starts: the recording begun (row found, span named), and the request
 /// parameters recorded on the span.
+/// `Some(CaptureMode::...)` for `capture = "..."`, else `None` (the process-wide mode).
+fn capture_mode(args: &Args, l: &TokenStream) -> TokenStream {
+    match args
+        .capture
+        .as_ref()
+        .and_then(|c| super::validate::capture_mode(&c.value.value()))
+    {
+        Some(variant) => {
+            let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+            quote!(::core::option::Option::Some(#l::CaptureMode::#variant))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
 fn start(args: &Args, l: &TokenStream) -> TokenStream {
     let model = args.model.as_ref().map(|k| &k.value.0);
     let model = quote_spanned!(model.span()=> ::core::convert::AsRef::<str>::as_ref(&(#model)));
@@ -125,11 +146,25 @@ fn start(args: &Args, l: &TokenStream) -> TokenStream {
         let value = &keyed.value.0;
         quote_spanned!(value.span()=> #l::record_request(&__obs_span, #l::attr::#attr, &(#value));)
     });
+    let input = args.input.as_ref().map(|input| {
+        let view = &input.value.0;
+        let mode = capture_mode(args, l);
+        // `mut` is needed only here; spanned at the view, so a view without `HasMessages` is
+        // reported there.
+        let capture = quote_spanned!(view.span()=> __obs_llm.capture_input(#mode, &(#view)););
+        quote!(#capture)
+    });
+    let binding = if input.is_some() {
+        quote!(let mut __obs_llm)
+    } else {
+        quote!(let __obs_llm)
+    };
     quote! {
-        let __obs_llm = __OBS_LLM.start(#model, &__obs_span);
+        #binding = __OBS_LLM.start(#model, &__obs_span);
         if !__obs_span.is_disabled() {
             #(#params)*
         }
+        #input
     }
 }
 
@@ -183,6 +218,9 @@ fn span(args: &Args, p: &TokenStream, operation: &TokenStream) -> TokenStream {
             gen_ai.usage.cache_creation.input_tokens = #empty,
             gen_ai.usage.reasoning.output_tokens = #empty,
             obs.llm.cost_usd = #empty,
+            gen_ai.input.messages = #empty,
+            gen_ai.output.messages = #empty,
+            gen_ai.system_instructions = #empty,
             #(#recorded)*
             #fields
         )

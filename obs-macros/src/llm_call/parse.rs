@@ -8,6 +8,9 @@
 //!     model = req.model,                       // gen_ai.request.model: any `AsRef<str>` (required)
 //!     usage = OpenAiJson,                      // a view of the response (or `Ok` value, or chunk)
 //!                                              // implementing `HasUsage`; default: the value itself
+//!     input = expr,                            // content: a `HasMessages` view of the request
+//!     output = OpenAiJson,                     // content: a `HasMessages` view of the response
+//!     capture = "span_only",                   // content mode of this function (else the env's)
 //!     server_address = expr, server_port = expr,
 //!     temperature = expr, top_p = expr, max_tokens = expr, seed = expr, stop_sequences = expr,
 //!     <the arguments of #[observed]>,
@@ -30,6 +33,9 @@ pub struct Args {
     pub operation: Option<Keyed<RawExpr>>,
     pub model: Option<Keyed<RawExpr>>,
     pub usage: Option<Keyed<RawExpr>>,
+    pub capture: Option<Keyed<syn::LitStr>>,
+    pub input: Option<Keyed<RawExpr>>,
+    pub output: Option<Keyed<RawExpr>>,
     pub server_address: Option<Keyed<RawExpr>>,
     pub server_port: Option<Keyed<RawExpr>>,
     pub temperature: Option<Keyed<RawExpr>>,

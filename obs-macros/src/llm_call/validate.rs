@@ -44,6 +44,31 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
             }
         }
     }
+    if let Some(capture) = &args.capture
+        && capture_mode(&capture.value.value()).is_none()
+    {
+        errors.push(
+            capture.value.span(),
+            format!(
+                "unknown `capture` \"{}\"; expected one of {}",
+                capture.value.value(),
+                CAPTURE_MODES
+                    .iter()
+                    .map(|(name, _)| format!("\"{name}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if args.observed.stream.is_some()
+        && let Some(output) = &args.output
+    {
+        errors.push(
+            output.key.span(),
+            "`output` reads the messages of a returned response; a stream's output is not \
+             captured (its chunks are partial messages): remove `output`",
+        );
+    }
     let observed = &args.observed;
     let own_families = [
         observed.duration.as_ref().map(|k| &k.key),
@@ -60,6 +85,22 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
             ),
         );
     }
+}
+
+/// The `capture` values, with the `CaptureMode` variant each names.
+pub const CAPTURE_MODES: &[(&str, &str)] = &[
+    ("no_content", "NoContent"),
+    ("span_only", "SpanOnly"),
+    ("event_only", "EventOnly"),
+    ("span_and_event", "SpanAndEvent"),
+];
+
+/// The `CaptureMode` variant `capture = "..."` names.
+pub fn capture_mode(value: &str) -> Option<&'static str> {
+    CAPTURE_MODES
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, variant)| *variant)
 }
 
 /// A value that must be a string literal: it is a metric label fixed per function.

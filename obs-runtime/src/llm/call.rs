@@ -9,6 +9,7 @@
 
 use tracing::Span;
 
+use super::content::{self, CaptureMode, Captured, HasMessages};
 use super::rows::Row;
 use super::semconv::{self, attr};
 use super::site::LlmSite;
@@ -33,6 +34,15 @@ pub struct Recording {
     summary: ResponseSummary,
     error_type: Option<&'static str>,
     first_chunk_nanos: Option<u64>,
+    /// Content kept for the event, in the event modes.
+    event: Option<Box<EventContent>>,
+}
+
+/// Captured content waiting for the `gen_ai.client.inference.operation.details` event.
+#[derive(Debug, Default)]
+struct EventContent {
+    input: Option<Captured>,
+    output: Option<Captured>,
 }
 
 impl LlmSite {
@@ -52,6 +62,7 @@ impl LlmSite {
             summary: ResponseSummary::default(),
             error_type: None,
             first_chunk_nanos: None,
+            event: None,
         }
     }
 }
@@ -61,6 +72,37 @@ impl Recording {
     #[inline]
     pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
         self.summary.push(response, self.details);
+    }
+
+    /// Captures the input messages `view` gives, if content capture is on (`mode`, else the
+    /// process-wide mode): on the span now, and for the event when the call ends.
+    pub fn capture_input<V: HasMessages + ?Sized>(&mut self, mode: Option<CaptureMode>, view: &V) {
+        if let Some(captured) = content::capture_input(mode, view) {
+            if captured.on_span() && self.details {
+                self.span
+                    .record(content::INPUT_MESSAGES, captured.messages.as_str());
+                if let Some(system) = &captured.system_instructions {
+                    self.span
+                        .record(content::SYSTEM_INSTRUCTIONS, system.as_str());
+                }
+            }
+            if captured.on_event() {
+                self.event.get_or_insert_default().input = Some(captured);
+            }
+        }
+    }
+
+    /// Captures the output messages `view` gives, as [`capture_input`](Self::capture_input).
+    pub fn capture_output<V: HasMessages + ?Sized>(&mut self, mode: Option<CaptureMode>, view: &V) {
+        if let Some(captured) = content::capture_output(mode, view) {
+            if captured.on_span() && self.details {
+                self.span
+                    .record(content::OUTPUT_MESSAGES, captured.messages.as_str());
+            }
+            if captured.on_event() {
+                self.event.get_or_insert_default().output = Some(captured);
+            }
+        }
     }
 
     /// Sets the `error.type` of a call that ends in `error` (default: `_OTHER`).
@@ -116,8 +158,25 @@ impl Recording {
         if self.details {
             self.record_on_span(error_type, cost);
         }
+        if let Some(event) = self.event.take() {
+            self.emit_event(&event);
+        }
         // The span closes when the call ends, not when the stream holding this is dropped.
         self.span = Span::none();
+    }
+
+    #[cold]
+    fn emit_event(&self, event: &EventContent) {
+        let row = self.row;
+        self.span.in_scope(|| {
+            content::emit_event(
+                row.operation,
+                row.provider,
+                Some(&row.model),
+                event.input.as_ref(),
+                event.output.as_ref(),
+            )
+        });
     }
 
     #[cold]
