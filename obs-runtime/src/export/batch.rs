@@ -120,13 +120,33 @@ impl BatchProcessor {
     }
 }
 
+/// Turns the list attributes `#[llm_call]` records as JSON text back into string arrays.
+#[cfg(feature = "llm")]
+fn restore_lists(attributes: &mut [opentelemetry::KeyValue]) {
+    use opentelemetry::{Array, StringValue, Value};
+    for kv in attributes {
+        if !crate::llm::LIST_ATTRIBUTES.contains(&kv.key.as_str()) {
+            continue;
+        }
+        if let Value::String(text) = &kv.value
+            && let Ok(list) = serde_json::from_str::<Vec<String>>(text.as_str())
+        {
+            kv.value = Value::Array(Array::String(
+                list.into_iter().map(StringValue::from).collect(),
+            ));
+        }
+    }
+}
+
 impl SpanProcessor for BatchProcessor {
     fn on_start(&self, _: &mut Span, _: &Context) {}
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, #[allow(unused_mut)] mut span: SpanData) {
         if !span.span_context.is_sampled() {
             return;
         }
+        #[cfg(feature = "llm")]
+        restore_lists(&mut span.attributes);
         match self.queue.try_send(span) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => count_dropped(Signal::Traces, DropReason::QueueFull, 1),

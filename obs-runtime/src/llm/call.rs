@@ -16,6 +16,16 @@ use super::site::LlmSite;
 use super::usage::{HasUsage, ResponseSummary};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
 
+/// The span attributes that are lists of strings. `tracing` has no list values, so they are
+/// recorded as JSON text (`["stop"]`); the OTLP span export turns them back into string arrays.
+pub const LIST_ATTRIBUTES: &[&str] = &[attr::RESPONSE_FINISH_REASONS, attr::REQUEST_STOP_SEQUENCES];
+
+/// `list` as the JSON text of a list of strings.
+fn json_list<S: AsRef<str>>(list: &[S]) -> String {
+    let list: Vec<&str> = list.iter().map(AsRef::as_ref).collect();
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
 /// The span attribute with the call's cost in US dollars (no convention defines one).
 pub const COST_ATTRIBUTE: &str = "obs.llm.cost_usd";
 
@@ -192,7 +202,7 @@ impl Recording {
         if !summary.finish_reasons.is_empty() {
             span.record(
                 attr::RESPONSE_FINISH_REASONS,
-                tracing::field::debug(&summary.finish_reasons),
+                json_list(&summary.finish_reasons).as_str(),
             );
         }
         if let Some(usage) = summary.usage {
@@ -207,7 +217,7 @@ impl Recording {
                 (attr::USAGE_REASONING_OUTPUT_TOKENS, usage.reasoning),
             ] {
                 if let Some(count) = count {
-                    span.record(name, count);
+                    span.record(name, as_i64(count));
                 }
             }
         }
@@ -350,7 +360,7 @@ macro_rules! request_value {
         }
     )*};
 }
-request_value!(f64, i64, u64, bool);
+request_value!(f64, i64, bool);
 
 macro_rules! request_value_as {
     ($($t:ty => $as:ty),*) => {$(
@@ -361,12 +371,25 @@ macro_rules! request_value_as {
         }
     )*};
 }
-request_value_as!(f32 => f64, u32 => u64, u16 => u64, u8 => u64, i32 => i64, i16 => i64);
+request_value_as!(f32 => f64, u32 => i64, u16 => i64, u8 => i64, i32 => i64, i16 => i64);
+
+// Unsigned integers are recorded as `i64`: OpenTelemetry attributes have no unsigned type, and
+// tracing-opentelemetry turns a `u64` field into a string.
+impl RequestValue for u64 {
+    fn record_on(&self, span: &Span, field: &'static str) {
+        span.record(field, as_i64(*self));
+    }
+}
 
 impl RequestValue for usize {
     fn record_on(&self, span: &Span, field: &'static str) {
-        span.record(field, u64::try_from(*self).unwrap_or(u64::MAX));
+        span.record(field, as_i64(*self as u64));
     }
+}
+
+/// `n` as an `i64`, saturating.
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 impl RequestValue for str {
@@ -397,8 +420,7 @@ impl<T: RequestValue + ?Sized> RequestValue for &T {
 
 impl<S: AsRef<str>> RequestValue for [S] {
     fn record_on(&self, span: &Span, field: &'static str) {
-        let list: Vec<&str> = self.iter().map(AsRef::as_ref).collect();
-        span.record(field, tracing::field::debug(&list));
+        span.record(field, json_list(self).as_str());
     }
 }
 
