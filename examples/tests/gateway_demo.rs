@@ -105,6 +105,45 @@ fn the_demo_serves_metrics_and_health_and_exits_by_itself() {
     let requests = family(&families, "llm_gateway_requests");
     let total: f64 = requests.samples.iter().map(|s| s.value).sum();
     assert_eq!(total, 300.0);
+    // The provider calls are `#[llm_call]`s: every answered request counted its tokens once, every
+    // call its duration, and the bundled price table priced them.
+    let answered: f64 = requests
+        .samples
+        .iter()
+        .filter(|s| s.labels.get("status").map(String::as_str) == Some("ok"))
+        .map(|s| s.value)
+        .sum();
+    let tokens = family(&families, "gen_ai_client_token_usage");
+    let counted = |kind: &str| -> f64 {
+        tokens
+            .samples
+            .iter()
+            .filter(|s| {
+                s.name == "gen_ai_client_token_usage_count"
+                    && s.labels.get("gen_ai_token_type").map(String::as_str) == Some(kind)
+            })
+            .map(|s| s.value)
+            .sum()
+    };
+    assert_eq!(counted("input"), answered);
+    assert_eq!(counted("output"), answered);
+    let durations: f64 = family(&families, "gen_ai_client_operation_duration_seconds")
+        .samples
+        .iter()
+        .filter(|s| s.name == "gen_ai_client_operation_duration_seconds_count")
+        .map(|s| s.value)
+        .sum();
+    assert_eq!(durations, 300.0);
+    let cost: f64 = family(&families, "obs_llm_cost_usd")
+        .samples
+        .iter()
+        .map(|s| s.value)
+        .sum();
+    assert!(cost > 0.0);
+    assert!(
+        !rest.contains("obs_llm_unpriced_calls_total{"),
+        "every model of the demo has a price"
+    );
     let mut stderr = String::new();
     child
         .stderr

@@ -1,5 +1,7 @@
 //! The LLM gateway demo: simulated chat traffic through several providers, recorded into a
-//! `metrics!` schema, served on `/metrics` while it runs, then printed.
+//! `metrics!` schema (requests by status) and by `#[llm_call]` on the provider calls (the GenAI
+//! families: duration, tokens, cost from the bundled pricing table), served on `/metrics` while
+//! it runs, then printed.
 //!
 //! ```text
 //! cargo run -p obs-examples --bin gateway -- --requests 500 --concurrency 8 --listen 127.0.0.1:9464
@@ -11,8 +13,9 @@ use std::time::Duration;
 use obs_examples::Args;
 use obs_runtime::export::{OtlpConfig, Protocol, exemplar_layer, traces_layer};
 use obs_runtime::health::{CheckOptions, CheckResult, Health};
+use obs_runtime::llm::Usage;
 use obs_runtime::serve::{Server, router};
-use obs_runtime::{Bounded, Format, LabelValue, Registry, metrics};
+use obs_runtime::{Bounded, ErrorKind, Format, LabelValue, Registry, llm_call, metrics};
 
 /// Upstream LLM providers.
 #[derive(Clone, Copy, Debug, LabelValue)]
@@ -38,13 +41,21 @@ pub enum Status {
     Timeout,
 }
 
-/// Prompt or completion side of token usage.
-#[derive(Clone, Copy, Debug, LabelValue)]
-pub enum TokenKind {
-    /// Tokens sent.
-    Input,
-    /// Tokens generated.
-    Output,
+/// How a simulated provider call failed (its `error.type`).
+#[derive(Clone, Copy, Debug, ErrorKind)]
+pub enum ProviderError {
+    /// Refused by the provider's rate limit.
+    RateLimited,
+    /// The provider failed.
+    UpstreamError,
+    /// Gave up waiting.
+    Timeout,
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
 }
 
 metrics! {
@@ -55,10 +66,6 @@ metrics! {
         /// Request latency, by provider and model.
         #[buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)]
         request_duration_seconds: Histogram { provider: Provider, model: Bounded<16> },
-        /// Tokens processed, by provider, model and direction.
-        tokens_total: Counter { provider: Provider, model: Bounded<16>, kind: TokenKind },
-        /// Spend in US dollars, by provider.
-        cost_dollars_total: FloatCounter { provider: Provider },
         /// Requests currently being served.
         in_flight_requests: Gauge,
     }
@@ -72,13 +79,13 @@ const STATUSES: [Status; 4] = [
     Status::Timeout,
 ];
 
-/// `(provider, model, dollars per 1k input tokens, per 1k output tokens)`.
-const MODELS: &[(Provider, &str, f64, f64)] = &[
-    (Provider::OpenAi, "gpt-4o", 0.0025, 0.01),
-    (Provider::OpenAi, "gpt-4o-mini", 0.00015, 0.0006),
-    (Provider::Anthropic, "claude-sonnet-4", 0.003, 0.015),
-    (Provider::Anthropic, "claude-haiku-3.5", 0.0008, 0.004),
-    (Provider::Google, "gemini-2.0-flash", 0.0001, 0.0004),
+/// The models routed to, by provider: all priced in the bundled pricing table.
+const MODELS: &[(Provider, &str)] = &[
+    (Provider::OpenAi, "gpt-4o"),
+    (Provider::OpenAi, "gpt-4o-mini"),
+    (Provider::Anthropic, "claude-sonnet-4-6"),
+    (Provider::Anthropic, "claude-haiku-4-5"),
+    (Provider::Google, "gemini-2.5-pro"),
 ];
 
 /// A small deterministic generator (SplitMix64), so runs are reproducible without a dependency.
@@ -97,40 +104,70 @@ impl Rng {
     }
 }
 
+/// A simulated provider: its latency, then an answer with token usage or a failure.
+async fn simulate(rng: &mut Rng, time_scale: f64) -> Result<Usage, ProviderError> {
+    let simulated = Duration::from_millis(20 + rng.below(400));
+    tokio::time::sleep(simulated.mul_f64(time_scale)).await;
+    match rng.below(100) {
+        0..=3 => Err(ProviderError::RateLimited),
+        4..=5 => Err(ProviderError::UpstreamError),
+        6 => Err(ProviderError::Timeout),
+        _ => {
+            let input = 100 + rng.below(2_000);
+            let cached = if rng.below(4) == 0 { input / 2 } else { 0 };
+            Ok(Usage {
+                input: Some(input),
+                output: Some(20 + rng.below(800)),
+                cache_read: Some(cached),
+                ..Usage::default()
+            })
+        }
+    }
+}
+
+// One annotated function per provider: `provider` is a literal, a label fixed per function.
+
+#[llm_call(provider = "openai", model = model, error_kind)]
+async fn call_openai(model: &str, rng: &mut Rng, time_scale: f64) -> Result<Usage, ProviderError> {
+    simulate(rng, time_scale).await
+}
+
+#[llm_call(provider = "anthropic", model = model, error_kind)]
+async fn call_anthropic(
+    model: &str,
+    rng: &mut Rng,
+    time_scale: f64,
+) -> Result<Usage, ProviderError> {
+    simulate(rng, time_scale).await
+}
+
+#[llm_call(provider = "gcp.gemini", model = model, error_kind)]
+async fn call_gemini(model: &str, rng: &mut Rng, time_scale: f64) -> Result<Usage, ProviderError> {
+    simulate(rng, time_scale).await
+}
+
 /// One simulated chat completion.
 #[obs_runtime::observed(name = "gateway.request", level = "info")]
 async fn handle(rng: &mut Rng, time_scale: f64) {
-    let (provider, model, input_price, output_price) =
-        MODELS[rng.below(MODELS.len() as u64) as usize];
+    let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
     GATEWAY.in_flight_requests.series().inc();
     let timer = GATEWAY
         .request_duration_seconds
         .with((provider, model))
         .start_timer();
-    let simulated = Duration::from_millis(20 + rng.below(400));
-    tokio::time::sleep(simulated.mul_f64(time_scale)).await;
+    let answer = match provider {
+        Provider::OpenAi => call_openai(model, rng, time_scale).await,
+        Provider::Anthropic => call_anthropic(model, rng, time_scale).await,
+        Provider::Google => call_gemini(model, rng, time_scale).await,
+    };
     drop(timer);
-    let status = match rng.below(100) {
-        0..=3 => Status::RateLimited,
-        4..=5 => Status::UpstreamError,
-        6 => Status::Timeout,
-        _ => Status::Ok,
+    let status = match answer {
+        Ok(_) => Status::Ok,
+        Err(ProviderError::RateLimited) => Status::RateLimited,
+        Err(ProviderError::UpstreamError) => Status::UpstreamError,
+        Err(ProviderError::Timeout) => Status::Timeout,
     };
     GATEWAY.requests_total.with((provider, status)).inc();
-    if let Status::Ok = status {
-        let input = 100 + rng.below(2_000);
-        let output = 20 + rng.below(800);
-        GATEWAY
-            .tokens_total
-            .with((provider, model, TokenKind::Input))
-            .add(input);
-        GATEWAY
-            .tokens_total
-            .with((provider, model, TokenKind::Output))
-            .add(output);
-        let cost = input as f64 / 1000.0 * input_price + output as f64 / 1000.0 * output_price;
-        GATEWAY.cost_dollars_total.with(provider).add(cost);
-    }
     GATEWAY.in_flight_requests.series().dec();
 }
 
