@@ -11,7 +11,7 @@
 //! | `logs` | JSON logs with trace ids and redaction | `logs` |
 //! | `init` | one-call set-up from a config file and `OTEL_*` variables | `init` |
 //! | `interop` | plugging obs into a `prometheus` registry | `prometheus` |
-//! | `llm` | GenAI semantic-convention names, token usage from provider responses, pricing | `llm` |
+//! | `llm` | `#[llm_call]`'s runtime: GenAI semantic-convention names, token usage from provider responses and streams, pricing (a dated default table), content capture with redaction, the GenAI families | `llm` (`async-openai`: usage from that crate's types) |
 //!
 //! Generated code reaches the runtime only through the hidden `__private` module.
 //!
