@@ -369,6 +369,25 @@ fn every_stream_path_ends_the_call_once_with_its_chunks_timed() {
 
     let ended = span_of(&spans, "chat s-ended");
     assert!(ended.closed);
+    // The model has no price: no cost attribute rather than a wrong one.
+    assert_eq!(
+        keys(ended),
+        [
+            "gen_ai.operation.name",
+            "gen_ai.provider.name",
+            "gen_ai.request.model",
+            "gen_ai.request.stream",
+            "gen_ai.response.finish_reasons",
+            "gen_ai.response.id",
+            "gen_ai.response.model",
+            "gen_ai.response.time_to_first_chunk",
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.output_tokens",
+            "otel.kind",
+            "otel.name",
+        ],
+        "{ended:#?}"
+    );
     assert_eq!(ended.fields["gen_ai.request.stream"], "true");
     assert_eq!(ended.fields["gen_ai.usage.input_tokens"], "30");
     assert_eq!(ended.fields["gen_ai.usage.output_tokens"], "4");
@@ -660,4 +679,21 @@ fn captured_content_is_redacted_truncated_and_valid_json() {
         event["gen_ai.output.messages"],
         span.fields["gen_ai.output.messages"]
     );
+}
+
+#[test]
+fn a_stream_span_closes_when_the_stream_ends_not_when_it_is_dropped() {
+    use obs_tests::spans::Collect;
+    use tracing_subscriber::layer::SubscriberExt;
+    let collect = Collect::default();
+    let subscriber = tracing_subscriber::registry().with(collect.clone());
+    tracing::subscriber::with_default(subscriber, || {
+        block_on(async {
+            let mut stream = Box::pin(chat_stream("s-kept", chunks(2)));
+            while stream.next().await.is_some() {}
+            let spans = collect.0.lock().unwrap().clone();
+            assert!(span_of(&spans, "chat s-kept").closed, "{spans:#?}");
+            drop(stream);
+        })
+    });
 }

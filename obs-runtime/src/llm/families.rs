@@ -127,27 +127,27 @@ fn token_usage(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     }
 }
 
+/// Visits one histogram of every row, labelled by the row.
 fn per_row(
     histogram: fn(&Row) -> &crate::metrics::HistogramFamily,
-) -> impl Fn(&mut dyn FnMut(&[&str], Sample<'_>)) {
-    move |f| {
-        for row in rows::all() {
-            let labels = row_labels(row);
-            histogram_sample(histogram(row), &mut |s| f(&labels, s));
-        }
+    f: &mut dyn FnMut(&[&str], Sample<'_>),
+) {
+    for row in rows::all() {
+        let labels = row_labels(row);
+        histogram_sample(histogram(row), &mut |s| f(&labels, s));
     }
 }
 
 fn time_to_first_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.time_to_first_chunk)(f)
+    per_row(|r| &r.time_to_first_chunk, f)
 }
 
 fn time_per_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.time_per_chunk)(f)
+    per_row(|r| &r.time_per_chunk, f)
 }
 
 fn tokens_per_second(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.tokens_per_second)(f)
+    per_row(|r| &r.tokens_per_second, f)
 }
 
 fn usage_missing(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
