@@ -111,6 +111,39 @@ fn starts_fn(input: ParseStream) -> bool {
     fork.peek(syn::Token![fn])
 }
 
+/// Runs an attribute macro's three stages over a function. When the function itself does not
+/// parse, it is emitted unchanged next to the error, so the user sees the real problem in their
+/// code; on any other error, the function as written next to every error, so nothing cascades.
+pub fn run_attribute<A>(
+    attr: TokenStream,
+    item: TokenStream,
+    parse: fn(TokenStream, &mut crate::errors::Errors) -> Option<A>,
+    validate: fn(&A, &Function, &mut crate::errors::Errors),
+    expand: fn(&A, &Function) -> TokenStream,
+) -> TokenStream {
+    let func: Function = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(e) => {
+            let error = e.to_compile_error();
+            return quote!(#item #error);
+        }
+    };
+    let mut errors = crate::errors::Errors::new();
+    let args = parse(attr, &mut errors);
+    if let Some(args) = &args {
+        validate(args, &func, &mut errors);
+    }
+    match (errors.finish(), args) {
+        (Ok(()), Some(args)) => expand(&args, &func),
+        (Err(e), _) => {
+            let unchanged = func.unchanged();
+            let error = e.to_compile_error();
+            quote!(#unchanged #error)
+        }
+        (Ok(()), None) => unreachable!("parse returns nothing only with an error"),
+    }
+}
+
 /// What a function's body produces, and so how it is wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
