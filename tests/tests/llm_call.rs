@@ -681,6 +681,15 @@ fn captured_content_is_redacted_truncated_and_valid_json() {
     );
 }
 
+/// `chat_stream`, counted apart (the tests run in parallel and count `chat_stream`'s calls).
+#[llm_call(provider = "test.stream", model = model, usage = OpenAiJson, stream)]
+fn chat_stream_kept(
+    model: &'static str,
+    chunks: Vec<Result<Value, ProviderError>>,
+) -> impl Stream<Item = Result<Value, ProviderError>> {
+    futures_util::stream::iter(chunks)
+}
+
 #[test]
 fn a_stream_span_closes_when_the_stream_ends_not_when_it_is_dropped() {
     use obs_tests::spans::Collect;
@@ -689,7 +698,7 @@ fn a_stream_span_closes_when_the_stream_ends_not_when_it_is_dropped() {
     let subscriber = tracing_subscriber::registry().with(collect.clone());
     tracing::subscriber::with_default(subscriber, || {
         block_on(async {
-            let mut stream = Box::pin(chat_stream("s-kept", chunks(2)));
+            let mut stream = Box::pin(chat_stream_kept("s-kept", chunks(2)));
             while stream.next().await.is_some() {}
             let spans = collect.0.lock().unwrap().clone();
             assert!(span_of(&spans, "chat s-kept").closed, "{spans:#?}");
