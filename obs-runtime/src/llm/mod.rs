@@ -44,7 +44,7 @@
 //! | `usage = View` | read usage from `View(&value)` ([`OpenAiJson`], [`AnthropicJson`], or your own [`HasUsage`] type); default: the value itself implements [`HasUsage`]. The `Ok` value of a `Result`, or each stream item's |
 //! | `server_address`, `server_port`, `temperature`, `top_p`, `max_tokens`, `seed`, `stop_sequences` | request attributes on the span ([`RequestValue`]: numbers, strings, `Option`s, lists) |
 //! | `input = view`, `output = View`, `capture = "span_only"` | content capture ([`content`]): a [`HasMessages`] view of the request (evaluated when the call starts) and of the response; the mode for this function (default: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, off) |
-//! | `stream`, `error_kind`, `buckets(...)`, `name`, `level`, `target`, `kind`, `record(...)`, `fields(...)`, `ret`, `err`, `span`, `metrics`, `crate` | as in [`#[observed]`](crate::observed) (`kind` defaults to `client`) |
+//! | `stream`, `error_kind`, `buckets(...)`, `name`, `level`, `target`, `kind`, `record(...)`, `fields(...)`, `ret`, `err`, `span`, `metrics`, `crate` | as in [`#[observed]`](mod@crate::observed) (`kind` defaults to `client`) |
 //!
 //! Prices come from the table given to [`set_pricing`], or else the dated default table shipped
 //! as a data file ([`Pricing::bundled`]); a call whose model has no price records no cost, and is
