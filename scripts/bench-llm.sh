@@ -134,6 +134,26 @@ for cond, bench in (("span on", "obs"), ("`span = false`", "obs_no_span")):
     target(f"`#[llm_call(stream)]` ({cond}) under 25 ns per chunk", None if per is None else per < 25, fo(per))
 print()
 
+g = "llm_floor"
+print("## Floors: the same measurements as bare atomics on this machine")
+print()
+print("| what | benchmark | ns |")
+print("|---|---|---:|")
+for bench, desc in (("rmw_x1", "one relaxed `fetch_add` (a locked add)"),
+                    ("tsc_x1", "one TSC read (`quanta::Clock::raw`)"),
+                    ("call_tsc_x2_rmw_x15", "per call: two TSC reads + the 15 locked adds of a priced call"),
+                    ("chunk_tsc_x1_rmw_x2", "per chunk: one TSC read + two locked adds")):
+    print(f"| {desc} | `{g}/{bench}` | {fmt(ns(g, bench))} |")
+print()
+call_over = sub(ns("llm_call", "obs_no_span"), ns("llm_call", "plain"))
+chunk_over = sub(ns("llm_stream", "obs_no_span"), ns("llm_stream", "plain"))
+chunk_over = None if chunk_over is None else chunk_over / CHUNKS
+print(f"- per call (`span = false`): overhead {fo(call_over)}, floor {fmt(ns(g, 'call_tsc_x2_rmw_x15'))}, "
+      f"above the floor {fo(sub(call_over, ns(g, 'call_tsc_x2_rmw_x15')))}")
+print(f"- per chunk (`span = false`): overhead {fo(chunk_over)}, floor {fmt(ns(g, 'chunk_tsc_x1_rmw_x2'))}, "
+      f"above the floor {fo(sub(chunk_over, ns(g, 'chunk_tsc_x1_rmw_x2')))}")
+print()
+
 print_targets(targets)
 PY
 

@@ -16,12 +16,17 @@
 //! - `llm_stream`: a plain `impl Stream` of 1,000 chunks (the last carrying usage) consumed to the
 //!   end, and the same function under `#[llm_call(stream)]`, with and without its span.
 //!
+//! - `llm_floor`: one locked add, one TSC read, and what the measurements cost as bare atomics:
+//!   two TSC reads and the 15 locked adds a priced call does; one TSC read and two locked adds
+//!   per chunk.
+//!
 //! Every function is `#[inline(never)]` and takes its model through `black_box`; streams are
 //! driven by the same poll loop with a no-op waker (every chunk is ready at once).
 //! `scripts/bench-llm.sh` turns the results into the tables of `BENCHMARKS.md`.
 
 use std::hint::black_box;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -410,6 +415,50 @@ fn streams(c: &mut Criterion) {
     g.finish();
 }
 
+/// The locked read-modify-writes a priced `#[llm_call]` call does: `#[observed]`'s three (started,
+/// latency bucket and sum), two for the GenAI duration (bucket, nanosecond sum), two for each of
+/// the input tokens, output tokens and output tokens per second histograms (bucket, float sum),
+/// and one per priced cost kind (four here).
+const CALL_RMWS: usize = 3 + 2 + 3 * 2 + 4;
+
+/// What any code that records those measurements with atomics pays on this machine: the clock
+/// reads and locked adds alone, on distinct cache lines as the real cells are.
+fn floors(c: &mut Criterion) {
+    #[repr(align(64))]
+    struct Line(AtomicU64);
+    let clock = quanta::Clock::new();
+    let cells: [Line; CALL_RMWS] = std::array::from_fn(|_| Line(AtomicU64::new(0)));
+    let mut g = c.benchmark_group("llm_floor");
+    g.bench_function("rmw_x1", |b| {
+        let cell = black_box(&cells[0].0);
+        b.iter(|| cell.fetch_add(1, Ordering::Relaxed))
+    });
+    g.bench_function("tsc_x1", |b| {
+        let clock = black_box(&clock);
+        b.iter(|| clock.raw())
+    });
+    g.bench_function("call_tsc_x2_rmw_x15", |b| {
+        let (clock, cells) = black_box((&clock, &cells));
+        b.iter(|| {
+            let start = clock.raw();
+            let nanos = clock.delta_as_nanos(start, clock.raw());
+            for cell in cells {
+                cell.0.fetch_add(nanos, Ordering::Relaxed);
+            }
+        })
+    });
+    // Per chunk: one clock read, the chunk-time histogram's bucket and sum.
+    g.bench_function("chunk_tsc_x1_rmw_x2", |b| {
+        let (clock, cells) = black_box((&clock, &cells));
+        b.iter(|| {
+            let now = clock.raw();
+            cells[0].0.fetch_add(1, Ordering::Relaxed);
+            cells[1].0.fetch_add(now, Ordering::Relaxed);
+        })
+    });
+    g.finish();
+}
+
 fn checks(_: &mut Criterion) {
     black_box((obs_chat(MODEL), obs_chat_no_span(MODEL)));
     assert_eq!(drain(obs_stream(MODEL)), CHUNKS);
@@ -437,5 +486,5 @@ fn checks(_: &mut Criterion) {
     eprintln!("checked: obs and the OTel SDK recorded every benchmarked measurement");
 }
 
-criterion_group!(benches, calls, streams, checks);
+criterion_group!(benches, calls, streams, floors, checks);
 criterion_main!(benches);
