@@ -7,14 +7,12 @@
 //! hook: every chunk is timed and read for usage, and the stream wrapper ends it exactly once
 //! (stream ended, failed, or dropped).
 
-use std::time::Duration;
-
 use tracing::Span;
 
 use super::rows::Row;
 use super::semconv::{self, attr};
 use super::site::LlmSite;
-use super::usage::{HasUsage, ResponseSummary, Usage};
+use super::usage::{HasUsage, ResponseSummary};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
 
 /// The span attribute with the call's cost in US dollars (no convention defines one).
@@ -30,12 +28,9 @@ pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
 pub struct Recording {
     row: &'static Row,
     span: Span,
-    /// The usage so far, while the span is not recorded (else it is in `details`).
-    usage: Option<Usage>,
-    /// Everything the response reports, gathered only when the span is recorded (so that it
-    /// can show the model, id and finish reasons); boxed, so that the recording of a call whose
-    /// span is off stays small and moves cheaply.
-    details: Option<Box<ResponseSummary>>,
+    /// Whether the span is recorded (so response details are worth gathering).
+    details: bool,
+    summary: ResponseSummary,
     error_type: Option<&'static str>,
     first_chunk_nanos: Option<u64>,
 }
@@ -53,8 +48,8 @@ impl LlmSite {
         Recording {
             row: self.row(model),
             span: span.clone(),
-            usage: None,
-            details: details.then(Box::default),
+            details,
+            summary: ResponseSummary::default(),
             error_type: None,
             first_chunk_nanos: None,
         }
@@ -65,21 +60,7 @@ impl Recording {
     /// Takes what a response, or the next chunk of a stream, reports.
     #[inline]
     pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
-        match &mut self.details {
-            Some(summary) => summary.push(response, true),
-            None => {
-                if let Some(later) = response.usage() {
-                    self.usage.get_or_insert_with(Usage::default).update(later);
-                }
-            }
-        }
-    }
-
-    /// The usage so far.
-    fn usage(&self) -> Option<Usage> {
-        self.details
-            .as_ref()
-            .map_or(self.usage, |summary| summary.usage)
+        self.summary.push(response, self.details);
     }
 
     /// Sets the `error.type` of a call that ends in `error` (default: `_OTHER`).
@@ -97,8 +78,8 @@ impl Recording {
             Outcome::Panic => Some(ERROR_TYPE_PANIC),
             Outcome::Cancelled => Some(ERROR_TYPE_CANCELLED),
         };
-        row.record_duration(nanos, error_type);
-        let usage = self.usage();
+        row.record_duration(seconds, error_type);
+        let usage = self.summary.usage;
         let mut cost = None;
         match usage {
             Some(usage) => {
@@ -132,21 +113,17 @@ impl Recording {
             }
             None => {}
         }
-        if let Some(summary) = &self.details {
-            self.record_on_span(summary, error_type, cost);
+        if self.details {
+            self.record_on_span(error_type, cost);
         }
         // The span closes when the call ends, not when the stream holding this is dropped.
         self.span = Span::none();
     }
 
     #[cold]
-    fn record_on_span(
-        &self,
-        summary: &ResponseSummary,
-        error_type: Option<&'static str>,
-        cost: Option<f64>,
-    ) {
+    fn record_on_span(&self, error_type: Option<&'static str>, cost: Option<f64>) {
         let span = &self.span;
+        let summary = &self.summary;
         if let Some(model) = &summary.model {
             span.record(attr::RESPONSE_MODEL, model.as_str());
         }
@@ -246,11 +223,11 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
             self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
             row.time_to_first_chunk
                 .series()
-                .observe_duration(Duration::from_nanos(timing.since_start_nanos));
+                .observe(timing.since_start_nanos as f64 / 1e9);
         } else {
             row.time_per_chunk
                 .series()
-                .observe_duration(Duration::from_nanos(timing.since_previous_nanos));
+                .observe(timing.since_previous_nanos as f64 / 1e9);
         }
         (self.read)(item, &mut self.recording);
     }

@@ -8,10 +8,8 @@
 //! most [`MODELS_PER_SITE`](super::site::MODELS_PER_SITE) models, past which calls go to one
 //! overflow row per site whose model is [`OVERFLOW_VALUE`](crate::metrics::OVERFLOW_VALUE).
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
 
 #[cfg(test)]
 use super::pricing::TokenKind;
@@ -26,8 +24,6 @@ pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
 
 /// The series of one operation, provider and model.
 pub(crate) struct Row {
-    /// The row's place in creation order: its slot in each thread's [`PRICES`].
-    id: usize,
     pub(crate) operation: &'static str,
     pub(crate) provider: &'static str,
     pub(crate) model: Box<str>,
@@ -44,6 +40,7 @@ pub(crate) struct Row {
     pub(crate) cost: [FloatCounterFamily; 5],
     pub(crate) usage_missing: AtomicU64,
     pub(crate) unpriced: AtomicU64,
+    price: RwLock<CachedPrice>,
 }
 
 impl std::fmt::Debug for Row {
@@ -56,14 +53,10 @@ impl std::fmt::Debug for Row {
     }
 }
 
-/// A row's price, as of a generation of the pricing table (`None`: the table has none).
-type CachedPrice = (u64, Option<Arc<ModelPrice>>);
-
-thread_local! {
-    /// This thread's copy of the price of each row it priced a call of, by row id: pricing a call
-    /// reads it without a lock or a shared write. [`set_pricing`] moves the generation on, so a
-    /// stale copy is looked up again on its next use.
-    static PRICES: RefCell<Vec<Option<CachedPrice>>> = const { RefCell::new(Vec::new()) };
+/// A row's price, as of a generation of the pricing table.
+struct CachedPrice {
+    generation: u64,
+    price: Option<ModelPrice>,
 }
 
 fn histogram(bounds: &[f64]) -> HistogramFamily {
@@ -72,9 +65,8 @@ fn histogram(bounds: &[f64]) -> HistogramFamily {
 }
 
 impl Row {
-    fn new(id: usize, operation: &'static str, provider: &'static str, model: &str) -> Self {
+    fn new(operation: &'static str, provider: &'static str, model: &str) -> Self {
         Self {
-            id,
             operation,
             provider,
             model: model.into(),
@@ -88,16 +80,18 @@ impl Row {
             cost: std::array::from_fn(|_| FloatCounterFamily::new("", "")),
             usage_missing: AtomicU64::new(0),
             unpriced: AtomicU64::new(0),
+            price: RwLock::new(CachedPrice {
+                generation: u64::MAX,
+                price: None,
+            }),
         }
     }
 
-    /// Records a call's duration (in nanoseconds: its sum is kept in whole nanoseconds, with no
-    /// compare-and-swap loop), under its `error.type` when it failed.
-    pub(crate) fn record_duration(&self, nanos: u64, error_type: Option<&'static str>) {
-        let duration = Duration::from_nanos(nanos);
+    /// Records a call's duration, under its `error.type` when it failed.
+    pub(crate) fn record_duration(&self, seconds: f64, error_type: Option<&'static str>) {
         match error_type {
             None => {
-                self.duration.series().observe_duration(duration);
+                self.duration.series().observe(seconds);
             }
             Some(error_type) => {
                 let histogram = {
@@ -111,7 +105,7 @@ impl Row {
                         }
                     }
                 };
-                histogram.series().observe_duration(duration);
+                histogram.series().observe(seconds);
             }
         }
     }
@@ -126,32 +120,19 @@ impl Row {
     }
 
     /// The cost of `usage` at this row's price, or `None` when the pricing table has none.
-    #[inline]
     pub(crate) fn cost(&self, usage: &super::Usage) -> Option<Cost> {
         let generation = PRICING_GENERATION.load(Ordering::Acquire);
-        let cached = PRICES.try_with(|prices| {
-            let mut prices = prices.borrow_mut();
-            match prices.get(self.id) {
-                Some(Some((g, price))) if *g == generation => price.as_ref().map(|p| p.cost(usage)),
-                _ => {
-                    let price = self.price();
-                    let cost = price.as_ref().map(|p| p.cost(usage));
-                    if prices.len() <= self.id {
-                        prices.resize(self.id + 1, None);
-                    }
-                    prices[self.id] = Some((generation, price));
-                    cost
-                }
+        {
+            let cached = self.price.read().unwrap_or_else(|p| p.into_inner());
+            if cached.generation == generation {
+                return cached.price.as_ref().map(|p| p.cost(usage));
             }
-        });
-        // Only while this thread's locals are being destroyed: priced from the table itself.
-        cached.unwrap_or_else(|_| self.price().map(|p| p.cost(usage)))
-    }
-
-    /// This row's price in the table in use.
-    #[cold]
-    fn price(&self) -> Option<Arc<ModelPrice>> {
-        with_pricing(|table| table.get(self.provider, &self.model).cloned()).map(Arc::new)
+        }
+        let price = with_pricing(|table| table.get(self.provider, &self.model).cloned());
+        let cost = price.as_ref().map(|p| p.cost(usage));
+        let mut cached = self.price.write().unwrap_or_else(|p| p.into_inner());
+        *cached = CachedPrice { generation, price };
+        cost
     }
 }
 
@@ -168,7 +149,7 @@ pub(crate) fn row(operation: &'static str, provider: &'static str, model: &str) 
     {
         return row;
     }
-    let row: &'static Row = Box::leak(Box::new(Row::new(rows.len(), operation, provider, model)));
+    let row: &'static Row = Box::leak(Box::new(Row::new(operation, provider, model)));
     rows.push(row);
     drop(rows);
     super::families::ensure_registered();
@@ -217,7 +198,7 @@ mod tests {
 
     #[test]
     fn rows_take_the_conventions_buckets() {
-        let row = Row::new(0, "chat", "openai", "m");
+        let row = Row::new("chat", "openai", "m");
         assert_eq!(row.duration.bounds(), semconv::OPERATION_DURATION_BUCKETS);
         assert_eq!(row.input_tokens.bounds(), semconv::TOKEN_USAGE_BUCKETS);
         assert_eq!(row.tokens_per_second.bounds(), TOKENS_PER_SECOND_BUCKETS);
