@@ -405,7 +405,9 @@ fn calls(c: &mut Criterion) {
 
 fn streams(c: &mut Criterion) {
     let mut g = c.benchmark_group("llm_stream");
-    g.bench_function("plain", |b| b.iter(|| drain(plain_stream(black_box(MODEL)))));
+    g.bench_function("plain", |b| {
+        b.iter(|| drain(plain_stream(black_box(MODEL))))
+    });
     g.bench_function("obs_no_span", |b| {
         b.iter(|| drain(obs_stream_no_span(black_box(MODEL))))
     });
@@ -476,7 +478,8 @@ fn checks(_: &mut Criterion) {
     assert!(
         !text
             .lines()
-            .any(|l| l.starts_with("obs_llm_unpriced_calls_total{") && l.contains("gpt-4o")
+            .any(|l| l.starts_with("obs_llm_unpriced_calls_total{")
+                && l.contains("gpt-4o")
                 && !l.ends_with(" 0")),
         "obs priced every call"
     );

@@ -10,7 +10,7 @@
 use tracing::Span;
 
 use super::content::{self, CaptureMode, Captured, HasMessages};
-use super::rows::Row;
+use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
 use super::site::LlmSite;
 use super::usage::{HasUsage, ResponseSummary};
@@ -130,41 +130,13 @@ impl Recording {
             Outcome::Panic => Some(ERROR_TYPE_PANIC),
             Outcome::Cancelled => Some(ERROR_TYPE_CANCELLED),
         };
-        row.record_duration(seconds, error_type);
-        let usage = self.summary.usage;
-        let mut cost = None;
-        match usage {
-            Some(usage) => {
-                if let Some(input) = usage.input {
-                    row.input_tokens.series().observe(input as f64);
-                }
-                if let Some(output) = usage.output {
-                    row.output_tokens.series().observe(output as f64);
-                    // A stream's generation time starts at its first chunk.
-                    let generating = seconds - self.first_chunk_nanos.unwrap_or(0) as f64 / 1e9;
-                    if output > 0 && generating > 0.0 {
-                        row.tokens_per_second
-                            .series()
-                            .observe(output as f64 / generating);
-                    }
-                }
-                match row.cost(&usage) {
-                    Some(priced) => {
-                        row.record_cost(&priced);
-                        cost = Some(priced.total());
-                    }
-                    None => {
-                        row.unpriced
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                }
-            }
-            None if outcome == Outcome::Ok => {
-                row.usage_missing
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            None => {}
-        }
+        let cost = row.record_call(&Ended {
+            seconds,
+            error_type,
+            ok: outcome == Outcome::Ok,
+            usage: self.summary.usage,
+            first_chunk_nanos: self.first_chunk_nanos,
+        });
         if self.details {
             self.record_on_span(error_type, cost);
         }
@@ -290,13 +262,9 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
         let row = self.recording.row;
         if timing.index == 0 {
             self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
-            row.time_to_first_chunk
-                .series()
-                .observe(timing.since_start_nanos as f64 / 1e9);
+            row.record_chunk(true, timing.since_start_nanos as f64 / 1e9);
         } else {
-            row.time_per_chunk
-                .series()
-                .observe(timing.since_previous_nanos as f64 / 1e9);
+            row.record_chunk(false, timing.since_previous_nanos as f64 / 1e9);
         }
         (self.read)(item, &mut self.recording);
     }

@@ -23,8 +23,11 @@
 //! - `obs_llm_unpriced_calls_total{gen_ai_provider_name, gen_ai_request_model}`: calls with usage
 //!   whose model the pricing table has no price for (they record no cost rather than a wrong one).
 
+use std::sync::LazyLock;
+
 use super::rows::{self, Row};
 use super::semconv::{self, Metric, attr};
+use super::shard::{Shard, ShardHistogram};
 use crate::metrics::{
     Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType,
     OtlpName, Sample, SelfFamilies,
@@ -91,24 +94,77 @@ fn row_labels(row: &Row) -> [&str; 3] {
     [row.operation, row.provider, &row.model]
 }
 
-/// Calls `f` with the one sample of a histogram without labels, if anything was recorded.
-fn histogram_sample(family: &crate::metrics::HistogramFamily, f: &mut dyn FnMut(Sample<'_>)) {
-    if family.series().count() > 0 {
-        family.visit(&mut |_, sample| f(sample));
+/// Upper bounds as `le` label values, `+Inf` last.
+fn le(bounds: &[f64]) -> Box<[Box<str>]> {
+    bounds
+        .iter()
+        .map(|&b| crate::expose::format_f64(b).into())
+        .chain(std::iter::once("+Inf".into()))
+        .collect()
+}
+
+static DURATION_LE: LazyLock<Box<[Box<str>]>> =
+    LazyLock::new(|| le(semconv::OPERATION_DURATION_BUCKETS));
+static TOKENS_LE: LazyLock<Box<[Box<str>]>> = LazyLock::new(|| le(semconv::TOKEN_USAGE_BUCKETS));
+static FIRST_CHUNK_LE: LazyLock<Box<[Box<str>]>> =
+    LazyLock::new(|| le(semconv::TIME_TO_FIRST_CHUNK_BUCKETS));
+static PER_CHUNK_LE: LazyLock<Box<[Box<str>]>> =
+    LazyLock::new(|| le(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS));
+static TOKENS_PER_SECOND_LE: LazyLock<Box<[Box<str>]>> =
+    LazyLock::new(|| le(rows::TOKENS_PER_SECOND_BUCKETS));
+
+/// Which histogram of a row: its bounds, their `le` values, and where shards keep it.
+type Which = (
+    &'static [f64],
+    &'static LazyLock<Box<[Box<str>]>>,
+    fn(&Shard) -> &ShardHistogram,
+);
+
+const DURATION: Which = (semconv::OPERATION_DURATION_BUCKETS, &DURATION_LE, |s| {
+    &s.duration
+});
+const INPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, |s| {
+    &s.input_tokens
+});
+const OUTPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, |s| {
+    &s.output_tokens
+});
+const FIRST_CHUNK: Which = (semconv::TIME_TO_FIRST_CHUNK_BUCKETS, &FIRST_CHUNK_LE, |s| {
+    &s.time_to_first_chunk
+});
+const PER_CHUNK: Which = (semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, &PER_CHUNK_LE, |s| {
+    &s.time_per_chunk
+});
+const TOKENS_PER_SECOND: Which = (
+    rows::TOKENS_PER_SECOND_BUCKETS,
+    &TOKENS_PER_SECOND_LE,
+    |s| &s.tokens_per_second,
+);
+
+/// Calls `f` with the sample of one of `row`'s histograms, if anything was recorded.
+fn histogram_sample(row: &Row, (bounds, le, which): Which, f: &mut dyn FnMut(Sample<'_>)) {
+    if let Some(summed) = row.histogram(bounds, which) {
+        f(Sample::Histogram {
+            bounds,
+            le,
+            cumulative: &summed.cumulative,
+            sum: summed.sum,
+            exemplars: &[],
+        });
     }
 }
 
 fn duration(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for row in rows::all() {
         let [operation, provider, model] = row_labels(row);
-        histogram_sample(&row.duration, &mut |s| {
+        histogram_sample(row, DURATION, &mut |s| {
             f(&[operation, provider, model, ""], s)
         });
         let failed = row.failed.lock().unwrap_or_else(|p| p.into_inner()).clone();
         for (error_type, histogram) in failed {
-            histogram_sample(&histogram, &mut |s| {
-                f(&[operation, provider, model, error_type], s)
-            });
+            if histogram.series().count() > 0 {
+                histogram.visit(&mut |_, s| f(&[operation, provider, model, error_type], s));
+            }
         }
     }
 }
@@ -116,11 +172,11 @@ fn duration(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 fn token_usage(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for row in rows::all() {
         let [operation, provider, model] = row_labels(row);
-        for (token_type, histogram) in [
-            (semconv::token_type::INPUT, &row.input_tokens),
-            (semconv::token_type::OUTPUT, &row.output_tokens),
+        for (token_type, which) in [
+            (semconv::token_type::INPUT, INPUT_TOKENS),
+            (semconv::token_type::OUTPUT, OUTPUT_TOKENS),
         ] {
-            histogram_sample(histogram, &mut |s| {
+            histogram_sample(row, which, &mut |s| {
                 f(&[operation, provider, model, token_type], s)
             });
         }
@@ -128,31 +184,28 @@ fn token_usage(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 }
 
 /// Visits one histogram of every row, labelled by the row.
-fn per_row(
-    histogram: fn(&Row) -> &crate::metrics::HistogramFamily,
-    f: &mut dyn FnMut(&[&str], Sample<'_>),
-) {
+fn per_row(which: Which, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for row in rows::all() {
         let labels = row_labels(row);
-        histogram_sample(histogram(row), &mut |s| f(&labels, s));
+        histogram_sample(row, which, &mut |s| f(&labels, s));
     }
 }
 
 fn time_to_first_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.time_to_first_chunk, f)
+    per_row(FIRST_CHUNK, f)
 }
 
 fn time_per_chunk(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.time_per_chunk, f)
+    per_row(PER_CHUNK, f)
 }
 
 fn tokens_per_second(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    per_row(|r| &r.tokens_per_second, f)
+    per_row(TOKENS_PER_SECOND, f)
 }
 
 fn usage_missing(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for row in rows::all() {
-        let n = row.usage_missing.load(std::sync::atomic::Ordering::Relaxed);
+        let n = row.shards.count(|s| &s.usage_missing);
         if n > 0 {
             f(&row_labels(row), Sample::Unsigned(n));
         }
@@ -177,7 +230,7 @@ fn by_model() -> Vec<(&'static str, &'static str, Vec<&'static Row>)> {
 fn cost(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for (provider, model, rows) in by_model() {
         for (k, kind) in COST_KINDS.iter().enumerate() {
-            let dollars: f64 = rows.iter().map(|r| r.cost[k].series().get()).sum();
+            let dollars: f64 = rows.iter().map(|r| r.shards.dollars(|s| &s.cost[k])).sum();
             if dollars > 0.0 {
                 f(&[provider, model, kind], Sample::Float(dollars));
             }
@@ -187,10 +240,7 @@ fn cost(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 
 fn unpriced(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for (provider, model, rows) in by_model() {
-        let n: u64 = rows
-            .iter()
-            .map(|r| r.unpriced.load(std::sync::atomic::Ordering::Relaxed))
-            .sum();
+        let n: u64 = rows.iter().map(|r| r.shards.count(|s| &s.unpriced)).sum();
         if n > 0 {
             f(&[provider, model], Sample::Unsigned(n));
         }

@@ -60,6 +60,7 @@ mod families;
 pub mod pricing;
 mod rows;
 pub mod semconv;
+mod shard;
 mod site;
 pub mod usage;
 

@@ -1,21 +1,22 @@
 //! Where `#[llm_call]` records: one row per operation, provider and model, created on the first
 //! call that names them and kept for the life of the process.
 //!
-//! A row holds every series of its label set in plain metric storage (histograms and float
-//! counters without labels), so a call records with relaxed atomics once its row is known; rows
-//! are shared by every annotated function with the same operation, provider and model, so the
-//! families read them without merging. The number of rows is bounded: each call site interns at
-//! most [`MODELS_PER_SITE`](super::site::MODELS_PER_SITE) models, past which calls go to one
-//! overflow row per site whose model is [`OVERFLOW_VALUE`](crate::metrics::OVERFLOW_VALUE).
+//! A row's series live in per-thread shards (`shard.rs`): a call records with plain stores into
+//! its thread's shard, priced from the thread's copy of the row's price, and the families sum the
+//! shards when read. Rows are shared by every annotated function with the same operation,
+//! provider and model, so the families read them without merging. The number of rows is bounded:
+//! each call site interns at most [`MODELS_PER_SITE`](super::site::MODELS_PER_SITE) models, past
+//! which calls go to one overflow row per site whose model is
+//! [`OVERFLOW_VALUE`](crate::metrics::OVERFLOW_VALUE).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-#[cfg(test)]
-use super::pricing::TokenKind;
-use super::pricing::{Cost, ModelPrice, Pricing};
+use super::pricing::{ModelPrice, Pricing};
 use super::semconv;
-use crate::metrics::{FloatCounterFamily, HistogramFamily};
+use super::shard::{self, Shard, ShardHistogram, Shards, Summed};
+use super::usage::Usage;
+use crate::metrics::HistogramFamily;
 
 /// Bucket bounds of `obs_llm_output_tokens_per_second`.
 pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
@@ -24,23 +25,14 @@ pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
 
 /// The series of one operation, provider and model.
 pub(crate) struct Row {
+    /// Position in [`ROWS`], which indexes each thread's shards.
+    id: usize,
     pub(crate) operation: &'static str,
     pub(crate) provider: &'static str,
     pub(crate) model: Box<str>,
-    /// Duration of calls that succeeded (no `error.type`).
-    pub(crate) duration: HistogramFamily,
+    pub(crate) shards: Shards,
     /// Duration of calls that failed, by `error.type`; touched only when a call fails.
     pub(crate) failed: Mutex<Vec<(&'static str, Arc<HistogramFamily>)>>,
-    pub(crate) input_tokens: HistogramFamily,
-    pub(crate) output_tokens: HistogramFamily,
-    pub(crate) time_to_first_chunk: HistogramFamily,
-    pub(crate) time_per_chunk: HistogramFamily,
-    pub(crate) tokens_per_second: HistogramFamily,
-    /// US dollars by [`TokenKind`], in [`TokenKind::ALL`] order.
-    pub(crate) cost: [FloatCounterFamily; 5],
-    pub(crate) usage_missing: AtomicU64,
-    pub(crate) unpriced: AtomicU64,
-    price: RwLock<CachedPrice>,
 }
 
 impl std::fmt::Debug for Row {
@@ -53,86 +45,109 @@ impl std::fmt::Debug for Row {
     }
 }
 
-/// A row's price, as of a generation of the pricing table.
-struct CachedPrice {
-    generation: u64,
-    price: Option<ModelPrice>,
-}
-
-fn histogram(bounds: &[f64]) -> HistogramFamily {
-    // The bounds are this crate's constants, checked by `rows_take_the_conventions_buckets`.
-    HistogramFamily::new("", "", bounds).unwrap_or_else(|e| unreachable!("{e}"))
+/// How a call ended, for its row.
+#[derive(Debug)]
+pub(crate) struct Ended {
+    pub(crate) seconds: f64,
+    /// `None` when it succeeded.
+    pub(crate) error_type: Option<&'static str>,
+    pub(crate) ok: bool,
+    pub(crate) usage: Option<Usage>,
+    /// A stream's time to first chunk.
+    pub(crate) first_chunk_nanos: Option<u64>,
 }
 
 impl Row {
-    fn new(operation: &'static str, provider: &'static str, model: &str) -> Self {
-        Self {
-            operation,
-            provider,
-            model: model.into(),
-            duration: histogram(semconv::OPERATION_DURATION_BUCKETS),
-            failed: Mutex::new(Vec::new()),
-            input_tokens: histogram(semconv::TOKEN_USAGE_BUCKETS),
-            output_tokens: histogram(semconv::TOKEN_USAGE_BUCKETS),
-            time_to_first_chunk: histogram(semconv::TIME_TO_FIRST_CHUNK_BUCKETS),
-            time_per_chunk: histogram(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS),
-            tokens_per_second: histogram(TOKENS_PER_SECOND_BUCKETS),
-            cost: std::array::from_fn(|_| FloatCounterFamily::new("", "")),
-            usage_missing: AtomicU64::new(0),
-            unpriced: AtomicU64::new(0),
-            price: RwLock::new(CachedPrice {
-                generation: u64::MAX,
-                price: None,
-            }),
-        }
-    }
-
-    /// Records a call's duration, under its `error.type` when it failed.
-    pub(crate) fn record_duration(&self, seconds: f64, error_type: Option<&'static str>) {
-        match error_type {
-            None => {
-                self.duration.series().observe(seconds);
-            }
-            Some(error_type) => {
-                let histogram = {
-                    let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-                    match failed.iter().find(|(t, _)| *t == error_type) {
-                        Some((_, h)) => Arc::clone(h),
-                        None => {
-                            let h = Arc::new(histogram(semconv::OPERATION_DURATION_BUCKETS));
-                            failed.push((error_type, Arc::clone(&h)));
-                            h
-                        }
-                    }
-                };
-                histogram.series().observe(seconds);
-            }
-        }
-    }
-
-    /// Adds a call's cost, kind by kind.
-    pub(crate) fn record_cost(&self, cost: &Cost) {
-        for (family, (_, dollars)) in self.cost.iter().zip(cost.by_kind()) {
-            if dollars > 0.0 {
-                family.series().add(dollars);
-            }
-        }
-    }
-
-    /// The cost of `usage` at this row's price, or `None` when the pricing table has none.
-    pub(crate) fn cost(&self, usage: &super::Usage) -> Option<Cost> {
+    /// Records a call that ended; returns its cost in US dollars, if it was priced.
+    pub(crate) fn record_call(&'static self, ended: &Ended) -> Option<f64> {
         let generation = PRICING_GENERATION.load(Ordering::Acquire);
-        {
-            let cached = self.price.read().unwrap_or_else(|p| p.into_inner());
-            if cached.generation == generation {
-                return cached.price.as_ref().map(|p| p.cost(usage));
+        let lookup = || with_pricing(|table| table.get(self.provider, &self.model).cloned());
+        shard::with_mine(self.id, &self.shards, generation, lookup, |shard, price| {
+            match ended.error_type {
+                None => shard
+                    .duration
+                    .observe(semconv::OPERATION_DURATION_BUCKETS, ended.seconds),
+                Some(error_type) => self.record_failed(ended.seconds, error_type),
             }
+            let Some(usage) = ended.usage else {
+                if ended.ok {
+                    Shard::count(&shard.usage_missing);
+                }
+                return None;
+            };
+            if let Some(input) = usage.input {
+                shard
+                    .input_tokens
+                    .observe(semconv::TOKEN_USAGE_BUCKETS, input as f64);
+            }
+            if let Some(output) = usage.output {
+                shard
+                    .output_tokens
+                    .observe(semconv::TOKEN_USAGE_BUCKETS, output as f64);
+                // A stream's generation time starts at its first chunk.
+                let generating = ended.seconds - ended.first_chunk_nanos.unwrap_or(0) as f64 / 1e9;
+                if output > 0 && generating > 0.0 {
+                    shard
+                        .tokens_per_second
+                        .observe(TOKENS_PER_SECOND_BUCKETS, output as f64 / generating);
+                }
+            }
+            let Some(price) = price else {
+                Shard::count(&shard.unpriced);
+                return None;
+            };
+            let cost = price.cost(&usage);
+            for (cell, (_, dollars)) in shard.cost.iter().zip(cost.by_kind()) {
+                if dollars > 0.0 {
+                    shard::add_f64(cell, dollars);
+                }
+            }
+            Some(cost.total())
+        })
+    }
+
+    /// Records a stream chunk's time: since the call began for the first, since the previous
+    /// chunk for the others.
+    #[inline]
+    pub(crate) fn record_chunk(&'static self, first: bool, seconds: f64) {
+        let shard = shard::mine(self.id, &self.shards);
+        if first {
+            shard
+                .time_to_first_chunk
+                .observe(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, seconds);
+        } else {
+            shard
+                .time_per_chunk
+                .observe(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, seconds);
         }
-        let price = with_pricing(|table| table.get(self.provider, &self.model).cloned());
-        let cost = price.as_ref().map(|p| p.cost(usage));
-        let mut cached = self.price.write().unwrap_or_else(|p| p.into_inner());
-        *cached = CachedPrice { generation, price };
-        cost
+    }
+
+    #[cold]
+    fn record_failed(&self, seconds: f64, error_type: &'static str) {
+        let histogram = {
+            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            match failed.iter().find(|(t, _)| *t == error_type) {
+                Some((_, h)) => Arc::clone(h),
+                None => {
+                    // The bounds are this crate's constants, checked by a test.
+                    let h = HistogramFamily::new("", "", semconv::OPERATION_DURATION_BUCKETS)
+                        .unwrap_or_else(|e| unreachable!("{e}"));
+                    let h = Arc::new(h);
+                    failed.push((error_type, Arc::clone(&h)));
+                    h
+                }
+            }
+        };
+        histogram.series().observe(seconds);
+    }
+
+    /// One of the row's histograms, summed over its shards; `None` when nothing was counted.
+    pub(crate) fn histogram(
+        &self,
+        bounds: &[f64],
+        which: fn(&Shard) -> &ShardHistogram,
+    ) -> Option<Summed> {
+        self.shards.histogram(bounds, which)
     }
 }
 
@@ -149,7 +164,14 @@ pub(crate) fn row(operation: &'static str, provider: &'static str, model: &str) 
     {
         return row;
     }
-    let row: &'static Row = Box::leak(Box::new(Row::new(operation, provider, model)));
+    let row: &'static Row = Box::leak(Box::new(Row {
+        id: rows.len(),
+        operation,
+        provider,
+        model: model.into(),
+        shards: Shards::default(),
+        failed: Mutex::new(Vec::new()),
+    }));
     rows.push(row);
     drop(rows);
     super::families::ensure_registered();
@@ -182,14 +204,14 @@ pub fn pricing() -> Arc<Pricing> {
 static BUNDLED: std::sync::LazyLock<Arc<Pricing>> =
     std::sync::LazyLock::new(|| Arc::new(Pricing::bundled()));
 
-fn with_pricing<T>(f: impl FnOnce(&Pricing) -> Option<T>) -> Option<T> {
+fn with_pricing(f: impl FnOnce(&Pricing) -> Option<ModelPrice>) -> Option<ModelPrice> {
     f(&pricing())
 }
 
-/// [`TokenKind::ALL`]'s label values, for the cost family.
+/// [`TokenKind::ALL`](super::TokenKind::ALL)'s label values, for the cost family.
 #[cfg(test)]
 pub(crate) fn token_kind_values() -> [&'static str; 5] {
-    TokenKind::ALL.map(TokenKind::as_str)
+    super::TokenKind::ALL.map(super::TokenKind::as_str)
 }
 
 #[cfg(test)]
@@ -197,11 +219,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_take_the_conventions_buckets() {
-        let row = Row::new("chat", "openai", "m");
-        assert_eq!(row.duration.bounds(), semconv::OPERATION_DURATION_BUCKETS);
-        assert_eq!(row.input_tokens.bounds(), semconv::TOKEN_USAGE_BUCKETS);
-        assert_eq!(row.tokens_per_second.bounds(), TOKENS_PER_SECOND_BUCKETS);
+    fn the_buckets_fit_a_shard() {
+        for bounds in [
+            semconv::OPERATION_DURATION_BUCKETS,
+            semconv::TOKEN_USAGE_BUCKETS,
+            semconv::TIME_TO_FIRST_CHUNK_BUCKETS,
+            semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS,
+            TOKENS_PER_SECOND_BUCKETS,
+        ] {
+            assert!(bounds.len() <= shard::MAX_BOUNDS);
+            crate::metrics::validate_buckets(bounds).unwrap();
+        }
     }
 
     #[test]
