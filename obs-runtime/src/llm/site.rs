@@ -3,6 +3,7 @@
 //! one lock-free intern lookup.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::rows::{self, Row};
 use crate::metrics::Interner;
@@ -20,6 +21,9 @@ pub struct LlmSite {
     pub provider: &'static str,
     models: OnceLock<Interner>,
     rows: [OnceLock<&'static Row>; MODELS_PER_SITE + 1],
+    /// The slot of the model last called with, plus one (0: none): most functions call one
+    /// model most of the time, and comparing it is cheaper than hashing.
+    last: AtomicUsize,
 }
 
 impl LlmSite {
@@ -30,16 +34,31 @@ impl LlmSite {
             provider,
             models: OnceLock::new(),
             rows: [const { OnceLock::new() }; MODELS_PER_SITE + 1],
+            last: AtomicUsize::new(0),
         }
     }
 
     /// The row `model`'s calls record into.
     #[inline]
     pub(crate) fn row(&'static self, model: &str) -> &'static Row {
+        let last = self.last.load(Ordering::Relaxed);
+        if let Some(row) = last.checked_sub(1).and_then(|slot| self.rows[slot].get())
+            && *row.model == *model
+        {
+            return row;
+        }
+        self.find(model)
+    }
+
+    #[inline(never)]
+    fn find(&'static self, model: &str) -> &'static Row {
         let models = self.models.get_or_init(|| Interner::new(MODELS_PER_SITE));
         let index = models.intern(model);
-        self.rows[index.min(MODELS_PER_SITE)]
-            .get_or_init(|| rows::row(self.operation, self.provider, models.value(index)))
+        let slot = index.min(MODELS_PER_SITE);
+        let row = self.rows[slot]
+            .get_or_init(|| rows::row(self.operation, self.provider, models.value(index)));
+        self.last.store(slot + 1, Ordering::Relaxed);
+        row
     }
 }
 
