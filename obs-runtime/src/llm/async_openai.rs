@@ -244,8 +244,9 @@ mod tests {
             }
         }
         assert_eq!(typed, json);
-        assert_eq!(typed.finish_reasons, ["stop"]);
-        assert_eq!(typed.id.as_deref(), Some("chatcmpl-s"));
+        let details = typed.details.as_ref().unwrap();
+        assert_eq!(details.finish_reasons, ["stop"]);
+        assert_eq!(details.id.as_deref(), Some("chatcmpl-s"));
         assert_eq!(
             typed.usage,
             Some(Usage {
@@ -266,7 +267,7 @@ mod tests {
         let mut summary = ResponseSummary::default();
         summary.push(&typed, true);
         assert_eq!(summary.usage, None);
-        assert_eq!(summary.finish_reasons, ["length"]);
+        assert_eq!(summary.details.unwrap().finish_reasons, ["length"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tracing::Span;
 use super::content::{self, CaptureMode, Captured, HasMessages};
 use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
+use super::shard::LocalHistogram;
 use super::site::LlmSite;
 use super::usage::{HasUsage, ResponseSummary};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
@@ -44,6 +45,8 @@ pub struct Recording {
     summary: ResponseSummary,
     error_type: Option<&'static str>,
     first_chunk_nanos: Option<u64>,
+    /// A stream's times between chunks, recorded into the row when the call ends.
+    per_chunk: Option<Box<LocalHistogram>>,
     /// Content kept for the event, in the event modes.
     event: Option<Box<EventContent>>,
 }
@@ -72,6 +75,7 @@ impl LlmSite {
             summary: ResponseSummary::default(),
             error_type: None,
             first_chunk_nanos: None,
+            per_chunk: None,
             event: None,
         }
     }
@@ -136,6 +140,7 @@ impl Recording {
             ok: outcome == Outcome::Ok,
             usage: self.summary.usage,
             first_chunk_nanos: self.first_chunk_nanos,
+            per_chunk: self.per_chunk.as_deref(),
         });
         if self.details {
             self.record_on_span(error_type, cost);
@@ -165,17 +170,19 @@ impl Recording {
     fn record_on_span(&self, error_type: Option<&'static str>, cost: Option<f64>) {
         let span = &self.span;
         let summary = &self.summary;
-        if let Some(model) = &summary.model {
-            span.record(attr::RESPONSE_MODEL, model.as_str());
-        }
-        if let Some(id) = &summary.id {
-            span.record(attr::RESPONSE_ID, id.as_str());
-        }
-        if !summary.finish_reasons.is_empty() {
-            span.record(
-                attr::RESPONSE_FINISH_REASONS,
-                json_list(&summary.finish_reasons).as_str(),
-            );
+        if let Some(details) = &summary.details {
+            if let Some(model) = &details.model {
+                span.record(attr::RESPONSE_MODEL, model.as_str());
+            }
+            if let Some(id) = &details.id {
+                span.record(attr::RESPONSE_ID, id.as_str());
+            }
+            if !details.finish_reasons.is_empty() {
+                span.record(
+                    attr::RESPONSE_FINISH_REASONS,
+                    json_list(&details.finish_reasons).as_str(),
+                );
+            }
         }
         if let Some(usage) = summary.usage {
             for (name, count) in [
@@ -259,12 +266,13 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
 
     #[inline]
     fn on_item(&mut self, item: &T, timing: ItemTiming) {
-        let row = self.recording.row;
         if timing.index == 0 {
             self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
-            row.record_chunk(true, timing.since_start_nanos as f64 / 1e9);
         } else {
-            row.record_chunk(false, timing.since_previous_nanos as f64 / 1e9);
+            self.recording.per_chunk.get_or_insert_default().observe(
+                semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS,
+                timing.since_previous_nanos as f64 / 1e9,
+            );
         }
         (self.read)(item, &mut self.recording);
     }

@@ -9,7 +9,9 @@
 //! - `gen_ai_client_token_usage{..., gen_ai_token_type}` (`gen_ai.client.token.usage`,
 //!   `{token}`): input and output tokens of each call that reported them;
 //! - `gen_ai_client_operation_time_to_first_chunk_seconds{...}` and
-//!   `gen_ai_client_operation_time_per_output_chunk_seconds{...}`: streamed calls only.
+//!   `gen_ai_client_operation_time_per_output_chunk_seconds{...}`: streamed calls only, added
+//!   when the stream's call ends (a stream counts its chunk times in its own state meanwhile, so
+//!   a chunk costs no shared write).
 //!
 //! Our own, where the conventions define none:
 //!

@@ -78,4 +78,6 @@ pub use pricing::{
 };
 pub use rows::{TOKENS_PER_SECOND_BUCKETS, pricing, set_pricing};
 pub use site::{LlmSite, MODELS_PER_SITE};
-pub use usage::{AnthropicJson, HasUsage, JsonShape, OpenAiJson, ResponseSummary, Usage};
+pub use usage::{
+    AnthropicJson, HasUsage, JsonShape, OpenAiJson, ResponseDetails, ResponseSummary, Usage,
+};

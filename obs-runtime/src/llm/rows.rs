@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use super::pricing::{ModelPrice, Pricing};
 use super::semconv;
-use super::shard::{self, Shard, ShardHistogram, Shards, Summed};
+use super::shard::{self, LocalHistogram, Shard, ShardHistogram, Shards, Summed};
 use super::usage::Usage;
 use crate::metrics::HistogramFamily;
 
@@ -47,7 +47,7 @@ impl std::fmt::Debug for Row {
 
 /// How a call ended, for its row.
 #[derive(Debug)]
-pub(crate) struct Ended {
+pub(crate) struct Ended<'a> {
     pub(crate) seconds: f64,
     /// `None` when it succeeded.
     pub(crate) error_type: Option<&'static str>,
@@ -55,14 +55,24 @@ pub(crate) struct Ended {
     pub(crate) usage: Option<Usage>,
     /// A stream's time to first chunk.
     pub(crate) first_chunk_nanos: Option<u64>,
+    /// A stream's times between chunks.
+    pub(crate) per_chunk: Option<&'a LocalHistogram>,
 }
 
 impl Row {
     /// Records a call that ended; returns its cost in US dollars, if it was priced.
-    pub(crate) fn record_call(&'static self, ended: &Ended) -> Option<f64> {
+    pub(crate) fn record_call(&'static self, ended: &Ended<'_>) -> Option<f64> {
         let generation = PRICING_GENERATION.load(Ordering::Acquire);
         let lookup = || with_pricing(|table| table.get(self.provider, &self.model).cloned());
         shard::with_mine(self.id, &self.shards, generation, lookup, |shard, price| {
+            if let Some(nanos) = ended.first_chunk_nanos {
+                shard
+                    .time_to_first_chunk
+                    .observe(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, nanos as f64 / 1e9);
+            }
+            if let Some(per_chunk) = ended.per_chunk {
+                per_chunk.add_to(&shard.time_per_chunk);
+            }
             match ended.error_type {
                 None => shard
                     .duration
@@ -104,22 +114,6 @@ impl Row {
             }
             Some(cost.total())
         })
-    }
-
-    /// Records a stream chunk's time: since the call began for the first, since the previous
-    /// chunk for the others.
-    #[inline]
-    pub(crate) fn record_chunk(&'static self, first: bool, seconds: f64) {
-        let shard = shard::mine(self.id, &self.shards);
-        if first {
-            shard
-                .time_to_first_chunk
-                .observe(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, seconds);
-        } else {
-            shard
-                .time_per_chunk
-                .observe(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, seconds);
-        }
     }
 
     #[cold]

@@ -68,6 +68,40 @@ impl ShardHistogram {
     }
 }
 
+/// Chunk times of one stream, counted in the stream's own state (no shared memory per chunk)
+/// and added to the row when the stream's call ends.
+#[derive(Debug, Default)]
+pub(crate) struct LocalHistogram {
+    counts: [u32; MAX_BOUNDS + 1],
+    sum: f64,
+}
+
+impl LocalHistogram {
+    /// Counts `value` in `bounds` (as [`ShardHistogram::observe`]).
+    #[inline]
+    pub(crate) fn observe(&mut self, bounds: &[f64], value: f64) {
+        if !(value >= 0.0 && value.is_finite()) {
+            return;
+        }
+        let bucket = bounds.partition_point(|b| *b < value);
+        self.counts[bucket] = self.counts[bucket].saturating_add(1);
+        self.sum += value;
+    }
+
+    /// Adds the counts to `into`, the thread's shard.
+    pub(crate) fn add_to(&self, into: &ShardHistogram) {
+        if self.sum == 0.0 && self.counts.iter().all(|c| *c == 0) {
+            return;
+        }
+        for (cell, n) in into.counts.iter().zip(self.counts) {
+            if n > 0 {
+                bump(cell, u64::from(n));
+            }
+        }
+        add_f64(&into.sum, self.sum);
+    }
+}
+
 /// What one thread recorded into one row.
 #[derive(Debug)]
 pub(crate) struct Shard {
@@ -206,25 +240,6 @@ impl Drop for ThreadShards {
 
 thread_local! {
     static MINE: RefCell<ThreadShards> = const { RefCell::new(ThreadShards(Vec::new())) };
-}
-
-/// The calling thread's shard of the row `id`, for recording without a price (chunk times).
-#[inline]
-pub(crate) fn mine(id: usize, shards: &'static Shards) -> &'static Shard {
-    let found = MINE
-        .try_with(|mine| {
-            mine.borrow()
-                .0
-                .get(id)
-                .and_then(|l| l.as_ref().map(|l| l.shard))
-        })
-        .ok()
-        .flatten();
-    match found {
-        Some(shard) => shard,
-        // No price is looked up for `u64::MAX`, a generation the table never reaches.
-        None => with_mine(id, shards, u64::MAX, || None, |shard, _| shard),
-    }
 }
 
 /// Runs `f` with the calling thread's shard of the row `id` (whose shards are `shards`) and the

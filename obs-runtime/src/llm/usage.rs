@@ -158,11 +158,19 @@ impl<T: HasUsage> HasUsage for Option<T> {
 }
 
 /// The whole of a call's response, gathered from its value or from each of its stream's chunks:
-/// usage merged by [`Usage::update`], the first model and id seen, and every finish reason.
+/// usage merged by [`Usage::update`], and (when asked for) the response's details.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResponseSummary {
     /// The usage so far; `None` if nothing reported any.
     pub usage: Option<Usage>,
+    /// The details, once one was asked for (boxed: most calls, without a span, never read them).
+    pub details: Option<Box<ResponseDetails>>,
+}
+
+/// The span's `gen_ai.response.*` details of a response: the first model and id seen, and every
+/// finish reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseDetails {
     /// `gen_ai.response.model`.
     pub model: Option<String>,
     /// `gen_ai.response.id`.
@@ -179,13 +187,14 @@ impl ResponseSummary {
             self.usage.get_or_insert_with(Usage::default).update(later);
         }
         if details {
-            if self.model.is_none() {
-                self.model = chunk.response_model().map(str::to_owned);
+            let details = self.details.get_or_insert_default();
+            if details.model.is_none() {
+                details.model = chunk.response_model().map(str::to_owned);
             }
-            if self.id.is_none() {
-                self.id = chunk.response_id().map(str::to_owned);
+            if details.id.is_none() {
+                details.id = chunk.response_id().map(str::to_owned);
             }
-            chunk.finish_reasons(&mut |reason| self.finish_reasons.push(reason.to_owned()));
+            chunk.finish_reasons(&mut |reason| details.finish_reasons.push(reason.to_owned()));
         }
     }
 }
@@ -418,8 +427,8 @@ mod tests {
             acc.push(&OpenAiJson(chunk), true);
         }
         assert_eq!(acc.usage, None);
-        assert_eq!(acc.finish_reasons, ["stop"]);
-        assert_eq!(acc.id.as_deref(), Some("c"));
+        assert_eq!(acc.details.as_ref().unwrap().finish_reasons, ["stop"]);
+        assert_eq!(acc.details.as_ref().unwrap().id.as_deref(), Some("c"));
         acc.push(&OpenAiJson(&chunks[4]), true);
         assert_eq!(
             acc.usage,
@@ -452,9 +461,15 @@ mod tests {
         for event in &events {
             acc.push(&AnthropicJson(event), true);
         }
-        assert_eq!(acc.model.as_deref(), Some("claude-x"));
-        assert_eq!(acc.id.as_deref(), Some("msg_1"));
-        assert_eq!(acc.finish_reasons, ["end_turn", "end_turn"]);
+        assert_eq!(
+            acc.details.as_ref().unwrap().model.as_deref(),
+            Some("claude-x")
+        );
+        assert_eq!(acc.details.as_ref().unwrap().id.as_deref(), Some("msg_1"));
+        assert_eq!(
+            acc.details.as_ref().unwrap().finish_reasons,
+            ["end_turn", "end_turn"]
+        );
         // 31, not 1 + 15 + 31: the counts are cumulative.
         assert_eq!(
             acc.usage,

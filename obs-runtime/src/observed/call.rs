@@ -1,7 +1,7 @@
 //! The call guard: one call of an `#[observed]` function in progress, recorded into its call
 //! site (and the user's own families, through a [`CallHook`]) exactly once, however it ends.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
 
@@ -57,7 +57,9 @@ pub struct Call<H: CallHook = NoHook> {
     site: Option<&'static CallSite>,
     start: Cell<u64>,
     state: Cell<State>,
-    hook: Cell<Option<H>>,
+    /// A `RefCell`, so [`Call::with_hook`] updates the hook in place rather than moving it out
+    /// and back.
+    hook: RefCell<Option<H>>,
 }
 
 impl<H: CallHook> std::fmt::Debug for Call<H> {
@@ -107,7 +109,7 @@ impl<H: CallHook> Call<H> {
             site,
             start: Cell::new(0),
             state: Cell::new(State::Pending),
-            hook: Cell::new(Some(hook)),
+            hook: RefCell::new(Some(hook)),
         }
     }
 
@@ -153,9 +155,10 @@ impl<H: CallHook> Call<H> {
     /// hook what it read from the return value); nothing happens once the call has ended.
     #[inline]
     pub fn with_hook(&self, f: impl FnOnce(&mut H)) {
-        if let Some(mut hook) = self.hook.take() {
-            f(&mut hook);
-            self.hook.set(Some(hook));
+        if let Ok(mut hook) = self.hook.try_borrow_mut()
+            && let Some(hook) = hook.as_mut()
+        {
+            f(hook);
         }
     }
 
@@ -200,7 +203,8 @@ impl<H: CallHook> Call<H> {
             return;
         }
         let nanos = nanos_between(self.start.get(), now());
-        if let Some(hook) = self.hook.take() {
+        let hook = self.hook.try_borrow_mut().ok().and_then(|mut h| h.take());
+        if let Some(hook) = hook {
             hook.on_end(outcome, nanos);
         }
         if let Some(site) = self.site {
