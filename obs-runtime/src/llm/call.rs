@@ -12,7 +12,11 @@ use tracing::Span;
 use super::content::{self, CaptureMode, Captured, HasMessages};
 use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
-use super::shard::LocalHistogram;
+use super::shard::{LocalHistogram, nanos_bounds};
+
+/// The bounds of `gen_ai.client.operation.time_per_output_chunk`, in nanoseconds.
+const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
+    nanos_bounds(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS);
 use super::site::LlmSite;
 use super::usage::{HasUsage, ResponseSummary};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
@@ -127,7 +131,6 @@ impl Recording {
     /// Records the call: it ended with `outcome` after `nanos` nanoseconds.
     fn finish(&mut self, outcome: Outcome, nanos: u64) {
         let row = self.row;
-        let seconds = nanos as f64 / 1e9;
         let error_type = match outcome {
             Outcome::Ok => None,
             Outcome::Error => Some(self.error_type.unwrap_or(semconv::ERROR_TYPE_OTHER)),
@@ -135,7 +138,7 @@ impl Recording {
             Outcome::Cancelled => Some(ERROR_TYPE_CANCELLED),
         };
         let cost = row.record_call(&Ended {
-            seconds,
+            nanos,
             error_type,
             ok: outcome == Outcome::Ok,
             usage: self.summary.usage,
@@ -269,10 +272,10 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
         if timing.index == 0 {
             self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
         } else {
-            self.recording.per_chunk.get_or_insert_default().observe(
-                semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS,
-                timing.since_previous_nanos as f64 / 1e9,
-            );
+            self.recording
+                .per_chunk
+                .get_or_insert_default()
+                .observe_nanos(&PER_CHUNK_NANOS, timing.since_previous_nanos);
         }
         (self.read)(item, &mut self.recording);
     }

@@ -115,37 +115,52 @@ static PER_CHUNK_LE: LazyLock<Box<[Box<str>]>> =
 static TOKENS_PER_SECOND_LE: LazyLock<Box<[Box<str>]>> =
     LazyLock::new(|| le(rows::TOKENS_PER_SECOND_BUCKETS));
 
-/// Which histogram of a row: its bounds, their `le` values, and where shards keep it.
+/// Which histogram of a row: its bounds, their `le` values, the value of one whole unit it
+/// counts (a nanosecond, a token), and where shards keep it.
 type Which = (
     &'static [f64],
     &'static LazyLock<Box<[Box<str>]>>,
+    f64,
     fn(&Shard) -> &ShardHistogram,
 );
 
-const DURATION: Which = (semconv::OPERATION_DURATION_BUCKETS, &DURATION_LE, |s| {
-    &s.duration
-});
-const INPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, |s| {
+const NANOSECOND: f64 = 1e-9;
+const TOKEN: f64 = 1.0;
+
+const DURATION: Which = (
+    semconv::OPERATION_DURATION_BUCKETS,
+    &DURATION_LE,
+    NANOSECOND,
+    |s| &s.duration,
+);
+const INPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, TOKEN, |s| {
     &s.input_tokens
 });
-const OUTPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, |s| {
+const OUTPUT_TOKENS: Which = (semconv::TOKEN_USAGE_BUCKETS, &TOKENS_LE, TOKEN, |s| {
     &s.output_tokens
 });
-const FIRST_CHUNK: Which = (semconv::TIME_TO_FIRST_CHUNK_BUCKETS, &FIRST_CHUNK_LE, |s| {
-    &s.time_to_first_chunk
-});
-const PER_CHUNK: Which = (semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, &PER_CHUNK_LE, |s| {
-    &s.time_per_chunk
-});
+const FIRST_CHUNK: Which = (
+    semconv::TIME_TO_FIRST_CHUNK_BUCKETS,
+    &FIRST_CHUNK_LE,
+    NANOSECOND,
+    |s| &s.time_to_first_chunk,
+);
+const PER_CHUNK: Which = (
+    semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS,
+    &PER_CHUNK_LE,
+    NANOSECOND,
+    |s| &s.time_per_chunk,
+);
 const TOKENS_PER_SECOND: Which = (
     rows::TOKENS_PER_SECOND_BUCKETS,
     &TOKENS_PER_SECOND_LE,
+    TOKEN,
     |s| &s.tokens_per_second,
 );
 
 /// Calls `f` with the sample of one of `row`'s histograms, if anything was recorded.
-fn histogram_sample(row: &Row, (bounds, le, which): Which, f: &mut dyn FnMut(Sample<'_>)) {
-    if let Some(summed) = row.histogram(bounds, which) {
+fn histogram_sample(row: &Row, (bounds, le, unit, which): Which, f: &mut dyn FnMut(Sample<'_>)) {
+    if let Some(summed) = row.histogram(bounds, unit, which) {
         f(Sample::Histogram {
             bounds,
             le,

@@ -23,6 +23,23 @@ pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
     1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0,
 ];
 
+/// [`semconv::OPERATION_DURATION_BUCKETS`] in nanoseconds.
+const DURATION_NANOS: [u64; semconv::OPERATION_DURATION_BUCKETS.len()] =
+    shard::nanos_bounds(semconv::OPERATION_DURATION_BUCKETS);
+/// [`semconv::TIME_TO_FIRST_CHUNK_BUCKETS`] in nanoseconds.
+const FIRST_CHUNK_NANOS: [u64; semconv::TIME_TO_FIRST_CHUNK_BUCKETS.len()] =
+    shard::nanos_bounds(semconv::TIME_TO_FIRST_CHUNK_BUCKETS);
+/// [`semconv::TOKEN_USAGE_BUCKETS`] as whole tokens.
+const TOKEN_BOUNDS: [u64; semconv::TOKEN_USAGE_BUCKETS.len()] = {
+    let mut out = [0u64; semconv::TOKEN_USAGE_BUCKETS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = semconv::TOKEN_USAGE_BUCKETS[i] as u64;
+        i += 1;
+    }
+    out
+};
+
 /// The series of one operation, provider and model.
 pub(crate) struct Row {
     /// Position in [`ROWS`], which indexes each thread's shards.
@@ -48,7 +65,7 @@ impl std::fmt::Debug for Row {
 /// How a call ended, for its row.
 #[derive(Debug)]
 pub(crate) struct Ended<'a> {
-    pub(crate) seconds: f64,
+    pub(crate) nanos: u64,
     /// `None` when it succeeded.
     pub(crate) error_type: Option<&'static str>,
     pub(crate) ok: bool,
@@ -68,16 +85,14 @@ impl Row {
             if let Some(nanos) = ended.first_chunk_nanos {
                 shard
                     .time_to_first_chunk
-                    .observe(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, nanos as f64 / 1e9);
+                    .observe_units(&FIRST_CHUNK_NANOS, nanos);
             }
             if let Some(per_chunk) = ended.per_chunk {
                 per_chunk.add_to(&shard.time_per_chunk);
             }
             match ended.error_type {
-                None => shard
-                    .duration
-                    .observe(semconv::OPERATION_DURATION_BUCKETS, ended.seconds),
-                Some(error_type) => self.record_failed(ended.seconds, error_type),
+                None => shard.duration.observe_units(&DURATION_NANOS, ended.nanos),
+                Some(error_type) => self.record_failed(ended.nanos as f64 / 1e9, error_type),
             }
             let Some(usage) = ended.usage else {
                 if ended.ok {
@@ -86,20 +101,19 @@ impl Row {
                 return None;
             };
             if let Some(input) = usage.input {
-                shard
-                    .input_tokens
-                    .observe(semconv::TOKEN_USAGE_BUCKETS, input as f64);
+                shard.input_tokens.observe_units(&TOKEN_BOUNDS, input);
             }
             if let Some(output) = usage.output {
-                shard
-                    .output_tokens
-                    .observe(semconv::TOKEN_USAGE_BUCKETS, output as f64);
+                shard.output_tokens.observe_units(&TOKEN_BOUNDS, output);
                 // A stream's generation time starts at its first chunk.
-                let generating = ended.seconds - ended.first_chunk_nanos.unwrap_or(0) as f64 / 1e9;
-                if output > 0 && generating > 0.0 {
-                    shard
-                        .tokens_per_second
-                        .observe(TOKENS_PER_SECOND_BUCKETS, output as f64 / generating);
+                let generating = ended
+                    .nanos
+                    .saturating_sub(ended.first_chunk_nanos.unwrap_or(0));
+                if output > 0 && generating > 0 {
+                    shard.tokens_per_second.observe(
+                        TOKENS_PER_SECOND_BUCKETS,
+                        output as f64 * 1e9 / generating as f64,
+                    );
                 }
             }
             let Some(price) = price else {
@@ -139,9 +153,10 @@ impl Row {
     pub(crate) fn histogram(
         &self,
         bounds: &[f64],
+        unit: f64,
         which: fn(&Shard) -> &ShardHistogram,
     ) -> Option<Summed> {
-        self.shards.histogram(bounds, which)
+        self.shards.histogram(bounds, unit, which)
     }
 }
 
@@ -224,6 +239,10 @@ mod tests {
             assert!(bounds.len() <= shard::MAX_BOUNDS);
             crate::metrics::validate_buckets(bounds).unwrap();
         }
+        // Whole-unit bounds are the same bounds.
+        assert_eq!(DURATION_NANOS[0], 10_000_000);
+        assert_eq!(DURATION_NANOS[13], 81_920_000_000);
+        assert_eq!(TOKEN_BOUNDS[13], 67_108_864);
     }
 
     #[test]

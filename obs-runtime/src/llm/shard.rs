@@ -16,11 +16,14 @@ use super::pricing::ModelPrice;
 /// Most bucket bounds of a shard histogram.
 pub(crate) const MAX_BOUNDS: usize = 14;
 
-/// One histogram of one thread: bucket counts (not cumulative; `+Inf` last) and the sum.
+/// One histogram of one thread: bucket counts (not cumulative; `+Inf` last) and the sum, of
+/// float observations (`f64` bits) and of whole units (nanoseconds, tokens) apart, so that
+/// counting a whole number needs no float math.
 #[derive(Debug)]
 pub(crate) struct ShardHistogram {
     counts: [AtomicU64; MAX_BOUNDS + 1],
     sum: AtomicU64,
+    sum_units: AtomicU64,
 }
 
 /// `cell += 1`, by the one thread that writes it.
@@ -44,7 +47,20 @@ impl ShardHistogram {
         Self {
             counts: [const { AtomicU64::new(0) }; MAX_BOUNDS + 1],
             sum: AtomicU64::new(0),
+            sum_units: AtomicU64::new(0),
         }
+    }
+
+    /// Counts `units` (nanoseconds, tokens) in `bounds`, the same bounds in those units: the
+    /// first bucket whose bound is at least `units`, by a scan from the smallest.
+    #[inline]
+    pub(crate) fn observe_units(&self, bounds: &[u64], units: u64) {
+        let mut bucket = 0;
+        while bucket < bounds.len() && bounds[bucket] < units {
+            bucket += 1;
+        }
+        bump(&self.counts[bucket], 1);
+        bump(&self.sum_units, units);
     }
 
     /// Counts `value` (non-negative and finite; anything else is not a duration or a count, and
@@ -59,46 +75,61 @@ impl ShardHistogram {
         add_f64(&self.sum, value);
     }
 
-    /// Adds this shard's counts (`bounds + 1` of them) to `counts`, and returns its sum.
-    fn add_to(&self, counts: &mut [u64]) -> f64 {
+    /// Adds this shard's counts (`bounds + 1` of them) to `counts`, and returns its sum, whole
+    /// units counted as `unit` each.
+    fn add_to(&self, counts: &mut [u64], unit: f64) -> f64 {
         for (total, cell) in counts.iter_mut().zip(&self.counts) {
             *total += cell.load(Ordering::Relaxed);
         }
         f64::from_bits(self.sum.load(Ordering::Relaxed))
+            + self.sum_units.load(Ordering::Relaxed) as f64 * unit
     }
+}
+
+/// Bucket bounds in whole nanoseconds (rounded), for counting durations without float math.
+pub(crate) const fn nanos_bounds<const N: usize>(seconds: &[f64]) -> [u64; N] {
+    let mut out = [0u64; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = (seconds[i] * 1e9 + 0.5) as u64;
+        i += 1;
+    }
+    out
 }
 
 /// Chunk times of one stream, counted in the stream's own state (no shared memory per chunk)
-/// and added to the row when the stream's call ends.
+/// in whole nanoseconds, and added to the row when the stream's call ends.
 #[derive(Debug, Default)]
 pub(crate) struct LocalHistogram {
     counts: [u32; MAX_BOUNDS + 1],
-    sum: f64,
+    sum_nanos: u64,
 }
 
 impl LocalHistogram {
-    /// Counts `value` in `bounds` (as [`ShardHistogram::observe`]).
+    /// Counts `nanos` in `bounds` (nanoseconds, increasing): the first bucket whose bound is at
+    /// least `nanos`, found by a scan from the smallest (chunk times sit in the low buckets).
     #[inline]
-    pub(crate) fn observe(&mut self, bounds: &[f64], value: f64) {
-        if !(value >= 0.0 && value.is_finite()) {
-            return;
+    pub(crate) fn observe_nanos(&mut self, bounds: &[u64], nanos: u64) {
+        let mut bucket = 0;
+        while bucket < bounds.len() && bounds[bucket] < nanos {
+            bucket += 1;
         }
-        let bucket = bounds.partition_point(|b| *b < value);
         self.counts[bucket] = self.counts[bucket].saturating_add(1);
-        self.sum += value;
+        self.sum_nanos = self.sum_nanos.saturating_add(nanos);
     }
 
-    /// Adds the counts to `into`, the thread's shard.
+    /// Adds the counts (and the sum, in seconds) to `into`, the thread's shard.
     pub(crate) fn add_to(&self, into: &ShardHistogram) {
-        if self.sum == 0.0 && self.counts.iter().all(|c| *c == 0) {
-            return;
-        }
+        let mut any = false;
         for (cell, n) in into.counts.iter().zip(self.counts) {
             if n > 0 {
                 bump(cell, u64::from(n));
+                any = true;
             }
         }
-        add_f64(&into.sum, self.sum);
+        if any {
+            add_f64(&into.sum, self.sum_nanos as f64 / 1e9);
+        }
     }
 }
 
@@ -184,12 +215,13 @@ impl Shards {
     pub(crate) fn histogram(
         &self,
         bounds: &[f64],
+        unit: f64,
         which: fn(&Shard) -> &ShardHistogram,
     ) -> Option<Summed> {
         let mut counts = vec![0u64; bounds.len() + 1];
         let mut sum = 0.0;
         for shard in self.all() {
-            sum += which(shard).add_to(&mut counts);
+            sum += which(shard).add_to(&mut counts, unit);
         }
         let mut running = 0;
         let cumulative: Vec<u64> = counts
@@ -293,6 +325,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chunk_times_in_nanoseconds_land_in_the_buckets_their_seconds_would() {
+        let seconds = [0.01, 0.02, 0.04];
+        let bounds: [u64; 3] = nanos_bounds(&seconds);
+        assert_eq!(bounds, [10_000_000, 20_000_000, 40_000_000]);
+        let mut local = LocalHistogram::default();
+        // At a bound, in it (`le`); just above, in the next; past the last, in `+Inf`.
+        for nanos in [10_000_000, 10_000_001, 40_000_000, 40_000_001, 0] {
+            local.observe_nanos(&bounds, nanos);
+        }
+        let shard = Shard::new();
+        local.add_to(&shard.time_per_chunk);
+        let mut counts = vec![0; 4];
+        let sum = shard.time_per_chunk.add_to(&mut counts, 1e-9);
+        assert_eq!(counts, [2, 1, 1, 1]);
+        assert_eq!(sum, 100_000_002.0 / 1e9);
+    }
+
+    #[test]
     fn shards_sum_across_threads_and_are_reused_after_a_thread_exits() {
         static SHARDS: std::sync::LazyLock<Shards> = std::sync::LazyLock::new(Shards::default);
         let shards: &'static Shards = &SHARDS;
@@ -318,11 +368,15 @@ mod tests {
         }
         // Three threads one after another: one shard, reused.
         assert_eq!(shards.all().len(), 1);
-        let summed = shards.histogram(&bounds, |s| &s.duration).unwrap();
+        let summed = shards.histogram(&bounds, 1e-9, |s| &s.duration).unwrap();
         assert_eq!(summed.cumulative, [3, 6, 6]);
         assert_eq!(summed.sum, 16.5);
         assert_eq!(shards.count(|s| &s.unpriced), 3);
         assert_eq!(shards.dollars(|s| &s.cost[0]), 0.75);
-        assert!(shards.histogram(&bounds, |s| &s.input_tokens).is_none());
+        assert!(
+            shards
+                .histogram(&bounds, 1.0, |s| &s.input_tokens)
+                .is_none()
+        );
     }
 }
