@@ -18,7 +18,7 @@ use super::shard::{LocalHistogram, nanos_bounds};
 const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
     nanos_bounds(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS);
 use super::site::LlmSite;
-use super::usage::{HasUsage, ResponseSummary};
+use super::usage::{HasUsage, ResponseDetails, Usage};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
 
 /// The span attributes that are lists of strings. `tracing` has no list values, so they are
@@ -39,20 +39,74 @@ pub const ERROR_TYPE_PANIC: &str = "panic";
 /// `error.type` of a call whose future or stream was dropped before it ended.
 pub const ERROR_TYPE_CANCELLED: &str = "cancelled";
 
-/// What one call has gathered, and the recording when it ends.
+/// What one call has gathered, and the recording when it ends. Kept small (it is moved into the
+/// call guard, and a move of more than about 128 bytes is a `memcpy` call): what only some calls
+/// need is boxed apart.
 #[derive(Debug)]
 pub struct Recording {
     row: &'static Row,
     span: Span,
-    /// Whether the span is recorded (so response details are worth gathering).
-    details: bool,
-    summary: ResponseSummary,
+    usage: PackedUsage,
     error_type: Option<&'static str>,
+    rare: Option<Box<Rare>>,
+}
+
+/// What only some calls gather: response details (with a span), chunk times (streams), content
+/// for the event (the event modes).
+#[derive(Debug, Default)]
+struct Rare {
+    details: ResponseDetails,
     first_chunk_nanos: Option<u64>,
     /// A stream's times between chunks, recorded into the row when the call ends.
-    per_chunk: Option<Box<LocalHistogram>>,
-    /// Content kept for the event, in the event modes.
-    event: Option<Box<EventContent>>,
+    per_chunk: LocalHistogram,
+    event: EventContent,
+}
+
+/// A [`Usage`] in 48 bytes instead of 80: the counts, and a bit per count that was reported
+/// (bit 7: some usage was reported at all).
+#[derive(Debug, Default, Clone, Copy)]
+struct PackedUsage {
+    counts: [u64; 5],
+    present: u8,
+}
+
+impl PackedUsage {
+    const REPORTED: u8 = 1 << 7;
+
+    /// Takes a later report: each count it has replaces this one ([`Usage::update`]).
+    #[inline]
+    fn update(&mut self, later: Usage) {
+        let counts = [
+            later.input,
+            later.output,
+            later.cache_read,
+            later.cache_creation,
+            later.reasoning,
+        ];
+        for (i, count) in counts.into_iter().enumerate() {
+            if let Some(count) = count {
+                self.counts[i] = count;
+                self.present |= 1 << i;
+            }
+        }
+        self.present |= Self::REPORTED;
+    }
+
+    /// The usage, or `None` when nothing reported any.
+    #[inline]
+    fn get(&self) -> Option<Usage> {
+        if self.present & Self::REPORTED == 0 {
+            return None;
+        }
+        let at = |i: usize| (self.present & (1 << i) != 0).then_some(self.counts[i]);
+        Some(Usage {
+            input: at(0),
+            output: at(1),
+            cache_read: at(2),
+            cache_creation: at(3),
+            reasoning: at(4),
+        })
+    }
 }
 
 /// Captured content waiting for the `gen_ai.client.inference.operation.details` event.
@@ -67,20 +121,16 @@ impl LlmSite {
     /// request model recorded.
     #[inline]
     pub fn start(&'static self, model: &str, span: &Span) -> Recording {
-        let details = !span.is_disabled();
-        if details {
+        if !span.is_disabled() {
             span.record("otel.name", format!("{} {model}", self.operation));
             span.record(attr::REQUEST_MODEL, model);
         }
         Recording {
             row: self.row(model),
             span: span.clone(),
-            details,
-            summary: ResponseSummary::default(),
+            usage: PackedUsage::default(),
             error_type: None,
-            first_chunk_nanos: None,
-            per_chunk: None,
-            event: None,
+            rare: None,
         }
     }
 }
@@ -89,14 +139,30 @@ impl Recording {
     /// Takes what a response, or the next chunk of a stream, reports.
     #[inline]
     pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
-        self.summary.push(response, self.details);
+        if let Some(usage) = response.usage() {
+            self.usage.update(usage);
+        }
+        if self.details() {
+            self.rare().details.push(response);
+        }
+    }
+
+    /// Whether the span is recorded (so response details are worth gathering).
+    #[inline]
+    fn details(&self) -> bool {
+        !self.span.is_disabled()
+    }
+
+    /// The rarely needed parts, made on first use.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_default()
     }
 
     /// Captures the input messages `view` gives, if content capture is on (`mode`, else the
     /// process-wide mode): on the span now, and for the event when the call ends.
     pub fn capture_input<V: HasMessages + ?Sized>(&mut self, mode: Option<CaptureMode>, view: &V) {
         if let Some(captured) = content::capture_input(mode, view) {
-            if captured.on_span() && self.details {
+            if captured.on_span() && self.details() {
                 self.span
                     .record(content::INPUT_MESSAGES, captured.messages.as_str());
                 if let Some(system) = &captured.system_instructions {
@@ -105,7 +171,7 @@ impl Recording {
                 }
             }
             if captured.on_event() {
-                self.event.get_or_insert_default().input = Some(captured);
+                self.rare().event.input = Some(captured);
             }
         }
     }
@@ -113,12 +179,12 @@ impl Recording {
     /// Captures the output messages `view` gives, as [`capture_input`](Self::capture_input).
     pub fn capture_output<V: HasMessages + ?Sized>(&mut self, mode: Option<CaptureMode>, view: &V) {
         if let Some(captured) = content::capture_output(mode, view) {
-            if captured.on_span() && self.details {
+            if captured.on_span() && self.details() {
                 self.span
                     .record(content::OUTPUT_MESSAGES, captured.messages.as_str());
             }
             if captured.on_event() {
-                self.event.get_or_insert_default().output = Some(captured);
+                self.rare().event.output = Some(captured);
             }
         }
     }
@@ -141,15 +207,17 @@ impl Recording {
             nanos,
             error_type,
             ok: outcome == Outcome::Ok,
-            usage: self.summary.usage,
-            first_chunk_nanos: self.first_chunk_nanos,
-            per_chunk: self.per_chunk.as_deref(),
+            usage: self.usage.get(),
+            first_chunk_nanos: self.rare.as_ref().and_then(|r| r.first_chunk_nanos),
+            per_chunk: self.rare.as_ref().map(|r| &r.per_chunk),
         });
-        if self.details {
+        if self.details() {
             self.record_on_span(error_type, cost);
         }
-        if let Some(event) = self.event.take() {
-            self.emit_event(&event);
+        if let Some(rare) = &self.rare
+            && (rare.event.input.is_some() || rare.event.output.is_some())
+        {
+            self.emit_event(&rare.event);
         }
         // The span closes when the call ends, not when the stream holding this is dropped.
         self.span = Span::none();
@@ -172,8 +240,7 @@ impl Recording {
     #[cold]
     fn record_on_span(&self, error_type: Option<&'static str>, cost: Option<f64>) {
         let span = &self.span;
-        let summary = &self.summary;
-        if let Some(details) = &summary.details {
+        if let Some(details) = self.rare.as_ref().map(|r| &r.details) {
             if let Some(model) = &details.model {
                 span.record(attr::RESPONSE_MODEL, model.as_str());
             }
@@ -187,7 +254,7 @@ impl Recording {
                 );
             }
         }
-        if let Some(usage) = summary.usage {
+        if let Some(usage) = self.usage.get() {
             for (name, count) in [
                 (attr::USAGE_INPUT_TOKENS, usage.input),
                 (attr::USAGE_OUTPUT_TOKENS, usage.output),
@@ -203,7 +270,7 @@ impl Recording {
                 }
             }
         }
-        if let Some(nanos) = self.first_chunk_nanos {
+        if let Some(nanos) = self.rare.as_ref().and_then(|r| r.first_chunk_nanos) {
             span.record(attr::RESPONSE_TIME_TO_FIRST_CHUNK, nanos as f64 / 1e9);
         }
         if let Some(cost) = cost {
@@ -270,11 +337,11 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
     #[inline]
     fn on_item(&mut self, item: &T, timing: ItemTiming) {
         if timing.index == 0 {
-            self.recording.first_chunk_nanos = Some(timing.since_start_nanos);
+            self.recording.rare().first_chunk_nanos = Some(timing.since_start_nanos);
         } else {
             self.recording
+                .rare()
                 .per_chunk
-                .get_or_insert_default()
                 .observe_nanos(&PER_CHUNK_NANOS, timing.since_previous_nanos);
         }
         (self.read)(item, &mut self.recording);

@@ -179,6 +179,19 @@ pub struct ResponseDetails {
     pub finish_reasons: Vec<String>,
 }
 
+impl ResponseDetails {
+    /// Takes the details of a response or the next chunk.
+    pub fn push<R: HasUsage + ?Sized>(&mut self, chunk: &R) {
+        if self.model.is_none() {
+            self.model = chunk.response_model().map(str::to_owned);
+        }
+        if self.id.is_none() {
+            self.id = chunk.response_id().map(str::to_owned);
+        }
+        chunk.finish_reasons(&mut |reason| self.finish_reasons.push(reason.to_owned()));
+    }
+}
+
 impl ResponseSummary {
     /// Takes the usage of a response or the next chunk; with `details`, also its model, id and
     /// finish reasons (which allocate, so they are read only when a span will show them).
@@ -187,14 +200,7 @@ impl ResponseSummary {
             self.usage.get_or_insert_with(Usage::default).update(later);
         }
         if details {
-            let details = self.details.get_or_insert_default();
-            if details.model.is_none() {
-                details.model = chunk.response_model().map(str::to_owned);
-            }
-            if details.id.is_none() {
-                details.id = chunk.response_id().map(str::to_owned);
-            }
-            chunk.finish_reasons(&mut |reason| details.finish_reasons.push(reason.to_owned()));
+            self.details.get_or_insert_default().push(chunk);
         }
     }
 }
