@@ -706,3 +706,28 @@ fn a_stream_span_closes_when_the_stream_ends_not_when_it_is_dropped() {
         })
     });
 }
+
+#[llm_call(provider = "test.anthropic", model = model, usage = obs_runtime::llm::AnthropicJson)]
+async fn messages(model: &str, answer: Value) -> Result<Value, ProviderError> {
+    Ok(answer)
+}
+
+#[test]
+fn anthropic_cache_writes_and_reads_are_counted_apart_and_input_includes_them() {
+    let spans = spans_of(|| {
+        block_on(messages(
+            "claude-x",
+            json!({"id": "msg_1", "type": "message", "model": "claude-x-1", "stop_reason": "end_turn",
+                "usage": {"input_tokens": 50, "cache_creation_input_tokens": 1000,
+                          "cache_read_input_tokens": 4000, "output_tokens": 120}}),
+        ))
+        .unwrap();
+    });
+    let span = span_of(&spans, "chat claude-x");
+    let field = |k: &str| span.fields[k].as_str();
+    assert_eq!(field("gen_ai.usage.input_tokens"), "5050");
+    assert_eq!(field("gen_ai.usage.cache_read.input_tokens"), "4000");
+    assert_eq!(field("gen_ai.usage.cache_creation.input_tokens"), "1000");
+    assert_eq!(field("gen_ai.usage.output_tokens"), "120");
+    assert_eq!(field("gen_ai.response.finish_reasons"), r#"["end_turn"]"#);
+}

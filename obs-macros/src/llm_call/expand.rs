@@ -95,7 +95,7 @@ fn response_type_span(func: &Function) -> proc_macro2::Span {
 /// handed to the call's hook.
 fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
     let l = quote!(#p::llm);
-    let push = push(args, func, quote!(__obs_h), quote!(__obs_ok));
+    let push = push(args, func, quote!(__obs_h.0), quote!(__obs_ok));
     let output = args.output.as_ref().map(|output| {
         let view = &output.value.0;
         let mode = capture_mode(args, &l);
@@ -121,8 +121,6 @@ fn settle_extra(args: &Args, func: &Function, p: &TokenStream) -> TokenStream {
     }
 }
 
-/// Statements when the call starts: the recording begun (row found, span named), and the request
-/// parameters recorded on the span.
 /// `Some(CaptureMode::...)` for `capture = "..."`, else `None` (the process-wide mode).
 fn capture_mode(args: &Args, l: &TokenStream) -> TokenStream {
     match args
@@ -138,6 +136,8 @@ fn capture_mode(args: &Args, l: &TokenStream) -> TokenStream {
     }
 }
 
+/// Statements when the call starts: the recording begun (row found, span named), the request
+/// parameters recorded on the span, and the input content captured.
 fn start(args: &Args, l: &TokenStream) -> TokenStream {
     let model = args.model.as_ref().map(|k| &k.value.0);
     let model = quote_spanned!(model.span()=> ::core::convert::AsRef::<str>::as_ref(&(#model)));
@@ -149,11 +149,10 @@ fn start(args: &Args, l: &TokenStream) -> TokenStream {
     let input = args.input.as_ref().map(|input| {
         let view = &input.value.0;
         let mode = capture_mode(args, l);
-        // `mut` is needed only here; spanned at the view, so a view without `HasMessages` is
-        // reported there.
-        let capture = quote_spanned!(view.span()=> __obs_llm.capture_input(#mode, &(#view)););
-        quote!(#capture)
+        // Spanned at the view, so a view without `HasMessages` is reported there.
+        quote_spanned!(view.span()=> __obs_llm.capture_input(#mode, &(#view));)
     });
+    // `mut` only when the input is captured, the one use that needs it.
     let binding = if input.is_some() {
         quote!(let mut __obs_llm)
     } else {

@@ -9,15 +9,8 @@ use crate::wrap::{Function, Shape, is_impl_stream};
 /// Checks the arguments against each other and against the function.
 pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
     validate_as(args, func, "#[observed]", errors);
-}
-
-/// [`validate`], for the attribute `which` built on `#[observed]`.
-pub fn validate_as(args: &Args, func: &Function, which: &str, errors: &mut Errors) {
     let common = &args.common;
-    crate::attr::validate_common(common, func, which, errors);
-
-    if which == "#[observed]"
-        && !common.span_enabled()
+    if !common.span_enabled()
         && !common.metrics_enabled()
         && let Some(span) = &common.span
     {
@@ -26,6 +19,13 @@ pub fn validate_as(args: &Args, func: &Function, which: &str, errors: &mut Error
             "with `span = false` and `metrics = false` there is nothing left to observe; remove the attribute",
         );
     }
+}
+
+/// The rules of [`validate`] that hold for every attribute built on `#[observed]` (`which`).
+pub fn validate_as(args: &Args, func: &Function, which: &str, errors: &mut Errors) {
+    let common = &args.common;
+    crate::attr::validate_common(common, func, which, errors);
+
     if !common.metrics_enabled() {
         let metric_only = [
             args.error_kind.as_ref().map(|k| &k.key),

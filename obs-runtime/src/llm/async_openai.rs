@@ -21,59 +21,48 @@ use async_openai::types::embeddings::{
 
 use super::usage::{HasUsage, Usage};
 
-impl HasUsage for CreateChatCompletionResponse {
-    fn usage(&self) -> Option<Usage> {
-        self.usage.as_ref().map(completion_usage)
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
-        for reason in self.choices.iter().filter_map(|c| c.finish_reason) {
-            f(finish_reason(reason));
+/// `HasUsage` for a chat completion and for a chunk of a streamed one (usage only in the last
+/// chunk, and only when the request set `stream_options.include_usage`): the two types have the
+/// same fields, with choices of different types.
+macro_rules! chat_completion {
+    ($($ty:ty),*) => {$(
+        impl HasUsage for $ty {
+            fn usage(&self) -> Option<Usage> {
+                self.usage.as_ref().map(completion_usage)
+            }
+            fn response_model(&self) -> Option<&str> {
+                Some(&self.model)
+            }
+            fn response_id(&self) -> Option<&str> {
+                Some(&self.id)
+            }
+            fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
+                for reason in self.choices.iter().filter_map(|c| c.finish_reason) {
+                    f(finish_reason(reason));
+                }
+            }
         }
-    }
+    )*};
 }
+chat_completion!(
+    CreateChatCompletionResponse,
+    CreateChatCompletionStreamResponse
+);
 
-/// A chunk of a streamed chat completion: usage only in the last chunk, and only when the request
-/// set `stream_options.include_usage`.
-impl HasUsage for CreateChatCompletionStreamResponse {
-    fn usage(&self) -> Option<Usage> {
-        self.usage.as_ref().map(completion_usage)
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-    fn response_id(&self) -> Option<&str> {
-        Some(&self.id)
-    }
-    fn finish_reasons(&self, f: &mut dyn FnMut(&str)) {
-        for reason in self.choices.iter().filter_map(|c| c.finish_reason) {
-            f(finish_reason(reason));
+/// `HasUsage` for the embeddings responses (float and base64): input tokens and the model.
+macro_rules! embeddings {
+    ($($ty:ty),*) => {$(
+        impl HasUsage for $ty {
+            fn usage(&self) -> Option<Usage> {
+                Some(embedding_usage(&self.usage))
+            }
+            fn response_model(&self) -> Option<&str> {
+                Some(&self.model)
+            }
         }
-    }
+    )*};
 }
-
-impl HasUsage for CreateEmbeddingResponse {
-    fn usage(&self) -> Option<Usage> {
-        Some(embedding_usage(&self.usage))
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-}
-
-impl HasUsage for CreateBase64EmbeddingResponse {
-    fn usage(&self) -> Option<Usage> {
-        Some(embedding_usage(&self.usage))
-    }
-    fn response_model(&self) -> Option<&str> {
-        Some(&self.model)
-    }
-}
+embeddings!(CreateEmbeddingResponse, CreateBase64EmbeddingResponse);
 
 fn completion_usage(usage: &CompletionUsage) -> Usage {
     Usage {

@@ -2,7 +2,7 @@
 //! its row, and the span's `gen_ai.response.*` and `gen_ai.usage.*` attributes.
 //!
 //! A call that returns a value records through [`LlmCall`], the call guard's hook: the settle
-//! step hands it the response ([`LlmCall::push`]) and the guard ends it exactly once, however
+//! step hands its [`Recording`] the response ([`Recording::push`]) and the guard ends it exactly once, however
 //! the call ends. A call that returns a stream records through [`LlmItems`], the stream's item
 //! hook: every chunk is timed and read for usage, and the stream wrapper ends it exactly once
 //! (stream ended, failed, or dropped).
@@ -10,13 +10,10 @@
 use tracing::Span;
 
 use super::content::{self, CaptureMode, Captured, HasMessages};
+use super::rows::PER_CHUNK_NANOS;
 use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
-use super::shard::{LocalHistogram, nanos_bounds};
-
-/// The bounds of `gen_ai.client.operation.time_per_output_chunk`, in nanoseconds.
-const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
-    nanos_bounds(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS);
+use super::shard::LocalHistogram;
 use super::site::LlmSite;
 use super::usage::{HasUsage, ResponseDetails, Usage};
 use crate::observed::{CallHook, ItemHook, ItemTiming, Outcome};
@@ -288,14 +285,6 @@ impl Recording {
 /// The call guard's hook of an `#[llm_call]` function returning a value.
 #[derive(Debug)]
 pub struct LlmCall(pub Recording);
-
-impl LlmCall {
-    /// Takes what the response reports.
-    #[inline]
-    pub fn push<R: HasUsage + ?Sized>(&mut self, response: &R) {
-        self.0.push(response);
-    }
-}
 
 impl CallHook for LlmCall {
     const ACTIVE: bool = true;

@@ -160,7 +160,7 @@ const TOKENS_PER_SECOND: Which = (
 
 /// Calls `f` with the sample of one of `row`'s histograms, if anything was recorded.
 fn histogram_sample(row: &Row, (bounds, le, unit, which): Which, f: &mut dyn FnMut(Sample<'_>)) {
-    if let Some(summed) = row.histogram(bounds, unit, which) {
+    if let Some(summed) = row.shards.histogram(bounds, unit, which) {
         f(Sample::Histogram {
             bounds,
             le,

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use super::pricing::{ModelPrice, Pricing};
 use super::semconv;
-use super::shard::{self, LocalHistogram, Shard, ShardHistogram, Shards, Summed};
+use super::shard::{self, LocalHistogram, Shards};
 use super::usage::Usage;
 use crate::metrics::HistogramFamily;
 
@@ -25,20 +25,16 @@ pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
 
 /// [`semconv::OPERATION_DURATION_BUCKETS`] in nanoseconds.
 const DURATION_NANOS: [u64; semconv::OPERATION_DURATION_BUCKETS.len()] =
-    shard::nanos_bounds(semconv::OPERATION_DURATION_BUCKETS);
+    shard::unit_bounds(semconv::OPERATION_DURATION_BUCKETS, 1e9);
 /// [`semconv::TIME_TO_FIRST_CHUNK_BUCKETS`] in nanoseconds.
 const FIRST_CHUNK_NANOS: [u64; semconv::TIME_TO_FIRST_CHUNK_BUCKETS.len()] =
-    shard::nanos_bounds(semconv::TIME_TO_FIRST_CHUNK_BUCKETS);
+    shard::unit_bounds(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, 1e9);
+/// [`semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS`] in nanoseconds.
+pub(crate) const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
+    shard::unit_bounds(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, 1e9);
 /// [`semconv::TOKEN_USAGE_BUCKETS`] as whole tokens.
-const TOKEN_BOUNDS: [u64; semconv::TOKEN_USAGE_BUCKETS.len()] = {
-    let mut out = [0u64; semconv::TOKEN_USAGE_BUCKETS.len()];
-    let mut i = 0;
-    while i < out.len() {
-        out[i] = semconv::TOKEN_USAGE_BUCKETS[i] as u64;
-        i += 1;
-    }
-    out
-};
+const TOKEN_BOUNDS: [u64; semconv::TOKEN_USAGE_BUCKETS.len()] =
+    shard::unit_bounds(semconv::TOKEN_USAGE_BUCKETS, 1.0);
 
 /// The series of one operation, provider and model.
 pub(crate) struct Row {
@@ -96,7 +92,7 @@ impl Row {
             }
             let Some(usage) = ended.usage else {
                 if ended.ok {
-                    Shard::count(&shard.usage_missing);
+                    shard::bump(&shard.usage_missing, 1);
                 }
                 return None;
             };
@@ -117,7 +113,7 @@ impl Row {
                 }
             }
             let Some(price) = price else {
-                Shard::count(&shard.unpriced);
+                shard::bump(&shard.unpriced, 1);
                 return None;
             };
             let cost = price.cost(&usage);
@@ -147,16 +143,6 @@ impl Row {
             }
         };
         histogram.series().observe(seconds);
-    }
-
-    /// One of the row's histograms, summed over its shards; `None` when nothing was counted.
-    pub(crate) fn histogram(
-        &self,
-        bounds: &[f64],
-        unit: f64,
-        which: fn(&Shard) -> &ShardHistogram,
-    ) -> Option<Summed> {
-        self.shards.histogram(bounds, unit, which)
     }
 }
 

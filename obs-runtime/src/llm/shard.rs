@@ -26,9 +26,9 @@ pub(crate) struct ShardHistogram {
     sum_units: AtomicU64,
 }
 
-/// `cell += 1`, by the one thread that writes it.
+/// `cell += by`, by the one thread that writes it.
 #[inline(always)]
-fn bump(cell: &AtomicU64, by: u64) {
+pub(crate) fn bump(cell: &AtomicU64, by: u64) {
     cell.store(
         cell.load(Ordering::Relaxed).wrapping_add(by),
         Ordering::Relaxed,
@@ -55,11 +55,7 @@ impl ShardHistogram {
     /// first bucket whose bound is at least `units`, by a scan from the smallest.
     #[inline]
     pub(crate) fn observe_units(&self, bounds: &[u64], units: u64) {
-        let mut bucket = 0;
-        while bucket < bounds.len() && bounds[bucket] < units {
-            bucket += 1;
-        }
-        bump(&self.counts[bucket], 1);
+        bump(&self.counts[bucket(bounds, units)], 1);
         bump(&self.sum_units, units);
     }
 
@@ -86,12 +82,25 @@ impl ShardHistogram {
     }
 }
 
-/// Bucket bounds in whole nanoseconds (rounded), for counting durations without float math.
-pub(crate) const fn nanos_bounds<const N: usize>(seconds: &[f64]) -> [u64; N] {
+/// The bucket of `units` in `bounds` (whole units, increasing): the first whose bound is at least
+/// `units`, found by a scan from the smallest (durations and chunk times sit in the low buckets),
+/// or `bounds.len()` for `+Inf`.
+#[inline(always)]
+fn bucket(bounds: &[u64], units: u64) -> usize {
+    let mut bucket = 0;
+    while bucket < bounds.len() && bounds[bucket] < units {
+        bucket += 1;
+    }
+    bucket
+}
+
+/// Bucket bounds in whole units (rounded), `per_unit` of them in one unit of `bounds` (`1e9`
+/// nanoseconds per second, 1 token per token), for counting without float math.
+pub(crate) const fn unit_bounds<const N: usize>(bounds: &[f64], per_unit: f64) -> [u64; N] {
     let mut out = [0u64; N];
     let mut i = 0;
     while i < N {
-        out[i] = (seconds[i] * 1e9 + 0.5) as u64;
+        out[i] = (bounds[i] * per_unit + 0.5) as u64;
         i += 1;
     }
     out
@@ -106,30 +115,22 @@ pub(crate) struct LocalHistogram {
 }
 
 impl LocalHistogram {
-    /// Counts `nanos` in `bounds` (nanoseconds, increasing): the first bucket whose bound is at
-    /// least `nanos`, found by a scan from the smallest (chunk times sit in the low buckets).
+    /// Counts `nanos` in `bounds` (nanoseconds).
     #[inline]
     pub(crate) fn observe_nanos(&mut self, bounds: &[u64], nanos: u64) {
-        let mut bucket = 0;
-        while bucket < bounds.len() && bounds[bucket] < nanos {
-            bucket += 1;
-        }
+        let bucket = bucket(bounds, nanos);
         self.counts[bucket] = self.counts[bucket].saturating_add(1);
         self.sum_nanos = self.sum_nanos.saturating_add(nanos);
     }
 
-    /// Adds the counts (and the sum, in seconds) to `into`, the thread's shard.
+    /// Adds the counts and the sum to `into`, the thread's shard (which counts nanoseconds).
     pub(crate) fn add_to(&self, into: &ShardHistogram) {
-        let mut any = false;
         for (cell, n) in into.counts.iter().zip(self.counts) {
             if n > 0 {
                 bump(cell, u64::from(n));
-                any = true;
             }
         }
-        if any {
-            add_f64(&into.sum, self.sum_nanos as f64 / 1e9);
-        }
+        bump(&into.sum_units, self.sum_nanos);
     }
 }
 
@@ -161,12 +162,6 @@ impl Shard {
             usage_missing: AtomicU64::new(0),
             unpriced: AtomicU64::new(0),
         }
-    }
-
-    /// `cell += 1` on this thread's shard.
-    #[inline(always)]
-    pub(crate) fn count(cell: &AtomicU64) {
-        bump(cell, 1);
     }
 }
 
@@ -327,7 +322,7 @@ mod tests {
     #[test]
     fn chunk_times_in_nanoseconds_land_in_the_buckets_their_seconds_would() {
         let seconds = [0.01, 0.02, 0.04];
-        let bounds: [u64; 3] = nanos_bounds(&seconds);
+        let bounds: [u64; 3] = unit_bounds(&seconds, 1e9);
         assert_eq!(bounds, [10_000_000, 20_000_000, 40_000_000]);
         let mut local = LocalHistogram::default();
         // At a bound, in it (`le`); just above, in the next; past the last, in `+Inf`.
@@ -339,7 +334,7 @@ mod tests {
         let mut counts = vec![0; 4];
         let sum = shard.time_per_chunk.add_to(&mut counts, 1e-9);
         assert_eq!(counts, [2, 1, 1, 1]);
-        assert_eq!(sum, 100_000_002.0 / 1e9);
+        assert_eq!(sum, 100_000_002.0 * 1e-9);
     }
 
     #[test]
@@ -358,7 +353,7 @@ mod tests {
                         assert!(price.is_none());
                         shard.duration.observe(&bounds, 0.5);
                         shard.duration.observe(&bounds, 5.0);
-                        Shard::count(&shard.unpriced);
+                        bump(&shard.unpriced, 1);
                         add_f64(&shard.cost[0], 0.25);
                     },
                 )
