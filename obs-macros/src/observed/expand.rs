@@ -61,9 +61,8 @@ fn site_static(args: &Args, p: &TokenStream, fn_name: &str) -> TokenStream {
         quote!(#lit)
     });
     let n = buckets.value.bounds.len();
-    let m = n + 1;
     quote! {
-        static __OBS_BUCKETS: #p::LatencyBuckets<#n, #m> = #p::LatencyBuckets::new([#(#bounds),*]);
+        static __OBS_BUCKETS: #p::LatencyBuckets<#n> = #p::LatencyBuckets::new([#(#bounds),*]);
         static __OBS_SITE: #p::CallSite =
             #p::CallSite::with_buckets(#fn_name, ::core::module_path!(), &__OBS_BUCKETS);
     }

@@ -1,17 +1,13 @@
-//! Per-thread storage of a row's series: each thread records into a shard of its own with plain
-//! loads and stores (relaxed atomics, no locked instruction, since one thread writes a shard),
-//! and a scrape sums the shards. A locked add costs about 8 ns on a virtualised x86 core and a
+//! Per-thread storage of a row's series (see [`per_thread`](crate::metrics::per_thread)): each
+//! thread records into a shard of its own with plain stores, and a scrape sums the shards. A
 //! priced call records some fifteen values, so this is what keeps `#[llm_call]` cheap.
-//!
-//! A thread's shards go back to their rows when the thread exits and are taken up by the next
-//! new thread, so their number stays at the largest number of threads that recorded at once,
-//! and nothing recorded is lost.
 
 use std::cell::RefCell;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::pricing::ModelPrice;
+use crate::metrics::per_thread::ShardPool;
+pub(crate) use crate::metrics::per_thread::{add_f64, bump};
 
 /// Most bucket bounds of a shard histogram.
 pub(crate) const MAX_BOUNDS: usize = 14;
@@ -24,22 +20,6 @@ pub(crate) struct ShardHistogram {
     counts: [AtomicU64; MAX_BOUNDS + 1],
     sum: AtomicU64,
     sum_units: AtomicU64,
-}
-
-/// `cell += by`, by the one thread that writes it.
-#[inline(always)]
-pub(crate) fn bump(cell: &AtomicU64, by: u64) {
-    cell.store(
-        cell.load(Ordering::Relaxed).wrapping_add(by),
-        Ordering::Relaxed,
-    );
-}
-
-/// `cell += value` as an `f64`, by the one thread that writes it.
-#[inline(always)]
-pub(crate) fn add_f64(cell: &AtomicU64, value: f64) {
-    let sum = f64::from_bits(cell.load(Ordering::Relaxed)) + value;
-    cell.store(sum.to_bits(), Ordering::Relaxed);
 }
 
 impl ShardHistogram {
@@ -165,13 +145,9 @@ impl Shard {
     }
 }
 
-/// The shards of one row: every one ever made (for reading), and those whose thread has exited
-/// (for the next new thread).
+/// The shards of one row.
 #[derive(Debug, Default)]
-pub(crate) struct Shards {
-    all: Mutex<Vec<&'static Shard>>,
-    free: Mutex<Vec<&'static Shard>>,
-}
+pub(crate) struct Shards(ShardPool<Shard>);
 
 /// A histogram summed over a row's shards.
 #[derive(Debug)]
@@ -182,28 +158,16 @@ pub(crate) struct Summed {
 }
 
 impl Shards {
-    /// A shard for the calling thread: one a finished thread left, or a new one.
     fn take(&self) -> &'static Shard {
-        if let Some(shard) = self.free.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-            return shard;
-        }
-        let shard: &'static Shard = Box::leak(Box::new(Shard::new()));
-        self.all
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(shard);
-        shard
+        self.0.take(Shard::new)
     }
 
     fn give_back(&self, shard: &'static Shard) {
-        self.free
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(shard);
+        self.0.give_back(shard);
     }
 
     fn all(&self) -> Vec<&'static Shard> {
-        self.all.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0.all()
     }
 
     /// One histogram (chosen by `which`) summed over the shards; `None` when nothing was counted.

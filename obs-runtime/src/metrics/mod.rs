@@ -8,6 +8,7 @@ mod histogram;
 mod intern;
 mod label;
 mod per_family;
+pub(crate) mod per_thread;
 mod registry;
 mod scalar;
 mod stripe;

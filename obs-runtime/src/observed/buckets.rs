@@ -2,7 +2,6 @@
 //! per-function layouts checked at compile time.
 
 use std::sync::OnceLock;
-use std::sync::atomic::AtomicU64;
 
 /// The default upper bounds, in seconds, of `obs_function_duration_seconds`.
 ///
@@ -15,37 +14,27 @@ pub const DEFAULT_LATENCY_BUCKETS: [f64; 16] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0,
 ];
 
-/// Number of counts of the default layout, `+Inf` included.
-pub(crate) const DEFAULT_COUNTS: usize = DEFAULT_LATENCY_BUCKETS.len() + 1;
-
 /// The bounds of a per-function layout (`#[observed(buckets(...))]`): `N` upper bounds in
-/// seconds and `M = N + 1` counts, `+Inf` last. Made in a `static` beside the call site; the
-/// bounds are checked when the `static` is evaluated, so a bad layout does not compile.
+/// seconds (`+Inf` implied). Made in a `static` beside the call site; the bounds are checked
+/// when the `static` is evaluated, so a bad layout does not compile.
 #[derive(Debug)]
-pub struct LatencyBuckets<const N: usize, const M: usize> {
+pub struct LatencyBuckets<const N: usize> {
     seconds: [f64; N],
     nanos: [u64; N],
     le: OnceLock<Box<[Box<str>]>>,
-    counts: [AtomicU64; M],
 }
 
-impl<const N: usize, const M: usize> LatencyBuckets<N, M> {
+impl<const N: usize> LatencyBuckets<N> {
     /// A layout with upper bounds `seconds`: at least one, finite, positive, strictly increasing.
     ///
     /// # Panics
     ///
-    /// At compile time (it is evaluated in a `static`) when the bounds break those rules or when
-    /// `M != N + 1`.
+    /// At compile time (it is evaluated in a `static`) when the bounds break those rules.
     pub const fn new(seconds: [f64; N]) -> Self {
-        assert!(
-            M == N + 1,
-            "`M` must be `N + 1`: one count per bound and one for `+Inf`"
-        );
         Self {
             seconds,
             nanos: bounds_nanos(&seconds),
             le: OnceLock::new(),
-            counts: [const { AtomicU64::new(0) }; M],
         }
     }
 }
@@ -113,18 +102,13 @@ pub(crate) fn le_labels(seconds: &[f64]) -> Box<[Box<str>]> {
         .collect()
 }
 
-/// The layout of a per-function `static` and its counts.
-pub(crate) const fn custom<const N: usize, const M: usize>(
-    buckets: &'static LatencyBuckets<N, M>,
-) -> (Layout, &'static [AtomicU64]) {
-    (
-        Layout {
-            seconds: &buckets.seconds,
-            nanos: &buckets.nanos,
-            le: &buckets.le,
-        },
-        &buckets.counts,
-    )
+/// The layout of a per-function `static`.
+pub(crate) const fn custom<const N: usize>(buckets: &'static LatencyBuckets<N>) -> Layout {
+    Layout {
+        seconds: &buckets.seconds,
+        nanos: &buckets.nanos,
+        le: &buckets.le,
+    }
 }
 
 static DEFAULT_NANOS: [u64; DEFAULT_LATENCY_BUCKETS.len()] = bounds_nanos(&DEFAULT_LATENCY_BUCKETS);
@@ -168,12 +152,11 @@ mod tests {
     }
 
     #[test]
-    fn a_custom_layout_has_its_own_bounds_and_counts() {
-        static B: LatencyBuckets<3, 4> = LatencyBuckets::new([0.5, 2.0, 45.0]);
-        let (layout, counts) = custom(&B);
+    fn a_custom_layout_has_its_own_bounds() {
+        static B: LatencyBuckets<3> = LatencyBuckets::new([0.5, 2.0, 45.0]);
+        let layout = custom(&B);
         assert_eq!(layout.seconds, &[0.5, 2.0, 45.0]);
         assert_eq!(layout.nanos, &[500_000_000, 2_000_000_000, 45_000_000_000]);
-        assert_eq!(counts.len(), 4);
         assert_eq!(layout.bucket(1_000_000_000), 1);
         assert_eq!(layout.bucket(50_000_000_000), 3);
         let le: Vec<&str> = layout.le().iter().map(|s| &**s).collect();

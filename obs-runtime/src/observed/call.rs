@@ -3,7 +3,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::LazyLock;
-use std::sync::atomic::Ordering;
 
 use super::callsite::CallSite;
 use super::outcome::Outcome;
@@ -128,8 +127,7 @@ impl<H: CallHook> Call<H> {
         }
         self.state.set(State::Running);
         if let Some(site) = self.site {
-            site.ensure_registered();
-            site.started.fetch_add(1, Ordering::Relaxed);
+            site.start();
         }
         if self.site.is_some() || H::ACTIVE || timed {
             self.start.set(now());

@@ -1,17 +1,20 @@
 //! Per-annotation-site state of `#[observed]` functions.
 //!
-//! Each annotated function owns one `static CallSite`: counters and a latency histogram in plain
-//! atomics, registered once on the first call (like `tracing`'s callsites), so a call records
-//! with a few relaxed atomics and two reads of the TSC clock, without hashing or locking.
+//! Each annotated function owns one `static CallSite`, registered once on its first call (like
+//! `tracing`'s callsites). Its counts live in per-thread shards (`site_shard.rs`), so a call
+//! records with plain stores into its thread's shard and two reads of the TSC clock, without
+//! hashing, locking or a locked instruction.
 //!
 //! The in-flight gauge and the `ok` count are derived at scrape time (`started - finished` and
-//! `finished - error - panic - cancelled`), which keeps the common path at three atomic adds.
+//! `finished - error - panic - cancelled`), which keeps the common path at three stores.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::buckets::{self, DEFAULT_COUNTS, LatencyBuckets, Layout};
+use super::buckets::{self, LatencyBuckets, Layout};
 use super::outcome::Outcome;
+use super::site_shard::{self, SiteShard, SiteTotals};
+use crate::metrics::per_thread::ShardPool;
 
 /// The state of one `#[observed]` function. Created by the macro as a `static`.
 #[derive(Debug)]
@@ -20,16 +23,11 @@ pub struct CallSite {
     pub function: &'static str,
     /// `module_path!()` where the function is defined.
     pub module: &'static str,
-    registered: AtomicBool,
-    pub(crate) started: AtomicU64,
-    errors: AtomicU64,
-    panics: AtomicU64,
-    cancelled: AtomicU64,
+    /// The site's position among registered sites, which indexes each thread's shards, plus
+    /// one; 0 until the first call registers it.
+    slot: AtomicUsize,
     layout: Layout,
-    /// The bucket counts of a per-function layout (empty: the default layout's, `default_counts`).
-    custom_counts: &'static [AtomicU64],
-    default_counts: [AtomicU64; DEFAULT_COUNTS],
-    sum_nanos: AtomicU64,
+    shards: ShardPool<SiteShard>,
     error_kinds: OnceLock<ErrorKinds>,
 }
 
@@ -62,38 +60,26 @@ impl CallSite {
     /// A call site for `function` in `module`, with the default latency buckets
     /// ([`DEFAULT_LATENCY_BUCKETS`](super::DEFAULT_LATENCY_BUCKETS)). Used by `#[observed]`.
     pub const fn new(function: &'static str, module: &'static str) -> Self {
-        Self::with_layout(function, module, buckets::DEFAULT, &[])
+        Self::with_layout(function, module, buckets::DEFAULT)
     }
 
     /// A call site for `function` in `module` whose latency is counted in `buckets`, a `static`
     /// of its own (`#[observed(buckets(...))]`).
-    pub const fn with_buckets<const N: usize, const M: usize>(
+    pub const fn with_buckets<const N: usize>(
         function: &'static str,
         module: &'static str,
-        buckets: &'static LatencyBuckets<N, M>,
+        buckets: &'static LatencyBuckets<N>,
     ) -> Self {
-        let (layout, counts) = buckets::custom(buckets);
-        Self::with_layout(function, module, layout, counts)
+        Self::with_layout(function, module, buckets::custom(buckets))
     }
 
-    const fn with_layout(
-        function: &'static str,
-        module: &'static str,
-        layout: Layout,
-        custom_counts: &'static [AtomicU64],
-    ) -> Self {
+    const fn with_layout(function: &'static str, module: &'static str, layout: Layout) -> Self {
         Self {
             function,
             module,
-            registered: AtomicBool::new(false),
-            started: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            panics: AtomicU64::new(0),
-            cancelled: AtomicU64::new(0),
+            slot: AtomicUsize::new(0),
             layout,
-            custom_counts,
-            default_counts: [const { AtomicU64::new(0) }; DEFAULT_COUNTS],
-            sum_nanos: AtomicU64::new(0),
+            shards: ShardPool::new(),
             error_kinds: OnceLock::new(),
         }
     }
@@ -115,22 +101,46 @@ impl CallSite {
             .find(|s| s.module == module && s.function == function)
     }
 
-    /// Registers the site on its first call.
+    /// Registers the site on its first call; returns its slot.
     #[inline(always)]
-    pub(crate) fn ensure_registered(&'static self) {
-        if !self.registered.load(Ordering::Relaxed) {
-            self.register();
+    fn slot(&'static self) -> usize {
+        match self.slot.load(Ordering::Acquire) {
+            0 => self.register(),
+            slot => slot - 1,
         }
     }
 
     #[cold]
-    fn register(&'static self) {
+    #[inline(never)]
+    fn register(&'static self) -> usize {
         let mut sites = SITES.lock().unwrap_or_else(|p| p.into_inner());
-        if !self.registered.swap(true, Ordering::AcqRel) {
-            sites.push(self);
-            drop(sites);
-            super::families::ensure_registered();
+        let slot = self.slot.load(Ordering::Acquire);
+        if slot != 0 {
+            return slot - 1;
         }
+        let index = sites.len();
+        sites.push(self);
+        self.slot.store(index + 1, Ordering::Release);
+        drop(sites);
+        super::families::ensure_registered();
+        index
+    }
+
+    /// A shard for a thread that records into this site for the first time.
+    pub(crate) fn take(&self) -> &'static SiteShard {
+        self.shards
+            .take(|| SiteShard::new(self.layout.seconds.len() + 1))
+    }
+
+    /// Returns the shard of a thread that exited.
+    pub(crate) fn give_back(&self, shard: &'static SiteShard) {
+        self.shards.give_back(shard);
+    }
+
+    /// Counts a call that began (registering the site on its first call).
+    #[inline]
+    pub(crate) fn start(&'static self) {
+        site_shard::with_mine(self, self.slot(), SiteShard::start);
     }
 
     /// The latency bucket layout.
@@ -138,29 +148,11 @@ impl CallSite {
         self.layout
     }
 
-    #[inline(always)]
-    fn counts(&self) -> &[AtomicU64] {
-        if self.custom_counts.is_empty() {
-            &self.default_counts
-        } else {
-            self.custom_counts
-        }
-    }
-
     /// Records a finished call of `nanos` that ended with `outcome`.
     #[inline]
-    pub(crate) fn record(&self, nanos: u64, outcome: Outcome) {
-        if let Some(count) = self.counts().get(self.layout.bucket(nanos)) {
-            count.fetch_add(1, Ordering::Relaxed);
-        }
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-        let counter = match outcome {
-            Outcome::Ok => return,
-            Outcome::Error => &self.errors,
-            Outcome::Panic => &self.panics,
-            Outcome::Cancelled => &self.cancelled,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn record(&'static self, nanos: u64, outcome: Outcome) {
+        let bucket = self.layout.bucket(nanos);
+        site_shard::with_mine(self, self.slot(), |shard| shard.end(bucket, nanos, outcome));
     }
 
     /// Counts an error of kind `index` among `names`.
@@ -176,19 +168,24 @@ impl CallSite {
 
     /// Reads the counters.
     pub fn snapshot(&self) -> CallSiteSnapshot {
+        let mut totals = SiteTotals {
+            counts: vec![0; self.layout.seconds.len() + 1],
+            ..SiteTotals::default()
+        };
+        for shard in self.shards.all() {
+            shard.add_to(&mut totals);
+        }
         let mut total = 0;
-        let cumulative = self
-            .counts()
+        let cumulative = totals
+            .counts
             .iter()
             .map(|b| {
-                total += b.load(Ordering::Relaxed);
+                total += b;
                 total
             })
             .collect();
-        let errors = self.errors.load(Ordering::Relaxed);
-        let panics = self.panics.load(Ordering::Relaxed);
-        let cancelled = self.cancelled.load(Ordering::Relaxed);
-        let started = self.started.load(Ordering::Relaxed);
+        let [errors, panics, cancelled] = totals.failed;
+        let started = totals.started;
         CallSiteSnapshot {
             outcomes: [
                 total.saturating_sub(errors + panics + cancelled),
@@ -199,7 +196,7 @@ impl CallSite {
             in_flight: started.saturating_sub(total),
             bounds: self.layout.seconds,
             cumulative,
-            sum_seconds: self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            sum_seconds: totals.sum_nanos as f64 / 1e9,
         }
     }
 
@@ -218,7 +215,7 @@ mod tests {
 
     #[test]
     fn recordings_land_in_the_sites_own_layout() {
-        static BUCKETS: LatencyBuckets<2, 3> = LatencyBuckets::new([0.001, 60.0]);
+        static BUCKETS: LatencyBuckets<2> = LatencyBuckets::new([0.001, 60.0]);
         static SITE: CallSite = CallSite::with_buckets("f", "m", &BUCKETS);
         SITE.record(500_000, Outcome::Ok); // 0.5 ms
         SITE.record(30_000_000_000, Outcome::Error); // 30 s
@@ -228,6 +225,37 @@ mod tests {
         assert_eq!(snap.cumulative, [1, 2, 3]);
         assert_eq!(snap.outcomes, [1, 1, 0, 1]);
         assert_eq!(snap.sum_seconds, 120.0005);
+    }
+
+    #[test]
+    fn calls_started_and_ended_on_other_threads_sum_exactly_and_exited_threads_shards_are_reused() {
+        static SITE: CallSite = CallSite::new("moves", "m");
+        // Each call starts on one thread and ends on the next (a future that migrated).
+        let starts = std::thread::spawn(|| (0..500).for_each(|_| SITE.start()));
+        starts.join().unwrap();
+        assert_eq!(SITE.snapshot().in_flight, 500);
+        let ends: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    for n in 0..125 {
+                        let outcome = if n % 5 == 0 {
+                            Outcome::Error
+                        } else {
+                            Outcome::Ok
+                        };
+                        SITE.record(1_000_000 * (i + 1), outcome);
+                    }
+                })
+            })
+            .collect();
+        ends.into_iter().for_each(|t| t.join().unwrap());
+        let snap = SITE.snapshot();
+        assert_eq!(snap.in_flight, 0);
+        assert_eq!(snap.outcomes, [400, 100, 0, 0]);
+        assert_eq!(snap.cumulative[0], 500, "all under 5 ms");
+        assert_eq!(snap.sum_seconds, 125.0 * (1.0 + 2.0 + 3.0 + 4.0) / 1000.0);
+        // Five threads recorded, at most four at once: shards of exited threads were taken up.
+        assert!(SITE.shards.all().len() <= 4, "{}", SITE.shards.all().len());
     }
 
     #[test]

@@ -59,6 +59,7 @@ mod families;
 pub(crate) mod future;
 pub(crate) mod item_outcome;
 pub(crate) mod outcome;
+mod site_shard;
 pub(crate) mod span;
 pub(crate) mod stream;
 pub(crate) mod sync;
