@@ -115,8 +115,8 @@ struct EventContent {
 
 impl LlmSite {
     /// Starts a call of `model`: finds its row, and names `span` `{operation} {model}` with the
-    /// request model recorded.
-    #[inline]
+    /// request model recorded. Always inlined, so the recording is built in the call guard.
+    #[inline(always)]
     pub fn start(&'static self, model: &str, span: &Span) -> Recording {
         if !span.is_disabled() {
             span.record("otel.name", format!("{} {model}", self.operation));

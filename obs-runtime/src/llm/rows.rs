@@ -23,6 +23,17 @@ pub const TOKENS_PER_SECOND_BUCKETS: &[f64] = &[
     1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0,
 ];
 
+/// [`TOKENS_PER_SECOND_BUCKETS`] as whole tokens per second.
+const TOKENS_PER_SECOND_BOUNDS: [u64; TOKENS_PER_SECOND_BUCKETS.len()] =
+    shard::unit_bounds(TOKENS_PER_SECOND_BUCKETS, 1.0);
+// The rate buckets are found by integer comparison, so their bounds must be whole numbers.
+const _: () = {
+    let mut i = 0;
+    while i < TOKENS_PER_SECOND_BOUNDS.len() {
+        assert!(TOKENS_PER_SECOND_BOUNDS[i] as f64 == TOKENS_PER_SECOND_BUCKETS[i]);
+        i += 1;
+    }
+};
 /// [`semconv::OPERATION_DURATION_BUCKETS`] in nanoseconds.
 const DURATION_NANOS: [u64; semconv::OPERATION_DURATION_BUCKETS.len()] =
     shard::unit_bounds(semconv::OPERATION_DURATION_BUCKETS, 1e9);
@@ -106,9 +117,10 @@ impl Row {
                     .nanos
                     .saturating_sub(ended.first_chunk_nanos.unwrap_or(0));
                 if output > 0 && generating > 0 {
-                    shard.tokens_per_second.observe(
-                        TOKENS_PER_SECOND_BUCKETS,
-                        output as f64 * 1e9 / generating as f64,
+                    shard.tokens_per_second.observe_rate(
+                        &TOKENS_PER_SECOND_BOUNDS,
+                        output,
+                        generating,
                     );
                 }
             }

@@ -93,8 +93,9 @@ impl Call<NoHook> {
 }
 
 impl<H: CallHook> Call<H> {
-    /// [`Call::start`], also running `hook` when the call ends.
-    #[inline]
+    /// [`Call::start`], also running `hook` when the call ends. Always inlined, like
+    /// [`Call::pending_with`], so a large hook is built in the guard, not copied into it.
+    #[inline(always)]
     pub fn start_with(site: Option<&'static CallSite>, hook: H) -> Self {
         let call = Self::pending_with(site, hook);
         call.begin();
@@ -102,7 +103,7 @@ impl<H: CallHook> Call<H> {
     }
 
     /// [`Call::pending`], also running `hook` when the call ends.
-    #[inline]
+    #[inline(always)]
     pub fn pending_with(site: Option<&'static CallSite>, hook: H) -> Self {
         Self {
             site,
