@@ -1102,15 +1102,15 @@ fn the_item_hook_times_each_chunk_and_ends_once() {
     let ended = run(vec![chunk(None), chunk(None), chunk(Some(42))], None);
     assert_eq!(ended.ends, [(Outcome::Ok, Some(42))]);
     let t = &ended.timings;
-    assert_eq!(t.iter().map(|t| t.index).collect::<Vec<_>>(), [0, 1, 2]);
-    assert_eq!(t[0].since_previous_nanos, t[0].since_start_nanos);
+    assert_eq!(t.iter().map(|t| t.index()).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(t[0].since_previous_nanos(), t[0].since_start_nanos());
     assert!(
         t.windows(2)
-            .all(|w| w[0].since_start_nanos <= w[1].since_start_nanos)
+            .all(|w| w[0].since_start_nanos() <= w[1].since_start_nanos())
     );
     assert!(
         t.iter()
-            .all(|t| t.since_previous_nanos <= t.since_start_nanos)
+            .all(|t| t.since_previous_nanos() <= t.since_start_nanos())
     );
 
     let errored = run(

@@ -325,13 +325,13 @@ impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
 
     #[inline]
     fn on_item(&mut self, item: &T, timing: ItemTiming) {
-        if timing.index == 0 {
-            self.recording.rare().first_chunk_nanos = Some(timing.since_start_nanos);
+        if timing.index() == 0 {
+            self.recording.rare().first_chunk_nanos = Some(timing.since_start_nanos());
         } else {
             self.recording
                 .rare()
                 .per_chunk
-                .observe_nanos(&PER_CHUNK_NANOS, timing.since_previous_nanos);
+                .observe_nanos(&PER_CHUNK_NANOS, timing.since_previous_nanos());
         }
         (self.read)(item, &mut self.recording);
     }

@@ -22,17 +22,37 @@ use super::call::{self, Call, CallHook, NoHook};
 use super::future::PollGuard;
 use super::outcome::Outcome;
 
-/// When a stream item arrived, on the monotonic clock the call is timed with.
+/// When a stream item arrived, on the monotonic clock the call is timed with: raw clock
+/// readings, turned into nanoseconds only for what a hook asks (the scaling is a 128-bit
+/// multiplication, a few nanoseconds per item).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ItemTiming {
+    index: u64,
+    start: u64,
+    previous: u64,
+    now: u64,
+}
+
+impl ItemTiming {
     /// The item's position: 0 for the first.
-    pub index: u64,
+    #[inline(always)]
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
     /// Nanoseconds since the call began (the stream's first poll): for the first item, the time
     /// to first chunk.
-    pub since_start_nanos: u64,
+    #[inline(always)]
+    pub fn since_start_nanos(&self) -> u64 {
+        call::nanos_between(self.start, self.now)
+    }
+
     /// Nanoseconds since the previous item (since the start, for the first): the inter-chunk
     /// time.
-    pub since_previous_nanos: u64,
+    #[inline(always)]
+    pub fn since_previous_nanos(&self) -> u64 {
+        call::nanos_between(self.previous, self.now)
+    }
 }
 
 /// What a stream's items are observed with, on top of the call itself.
@@ -197,14 +217,16 @@ where
                         *this.previous = now;
                         ItemTiming {
                             index,
-                            since_start_nanos: call::nanos_between(start, now),
-                            since_previous_nanos: call::nanos_between(previous, now),
+                            start,
+                            previous,
+                            now,
                         }
                     } else {
                         ItemTiming {
                             index,
-                            since_start_nanos: 0,
-                            since_previous_nanos: 0,
+                            start: 0,
+                            previous: 0,
+                            now: 0,
                         }
                     };
                     this.items.on_item(item, timing);
