@@ -32,7 +32,7 @@ use super::semconv::{self, Metric, attr};
 use super::shard::{Shard, ShardHistogram};
 use crate::metrics::{
     Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType,
-    OtlpName, Sample, SelfFamilies,
+    OtlpName, Sample, SelfFamilies, le_labels as le,
 };
 
 /// A label with run-time values, pushed over OTLP under the attribute `key`.
@@ -94,15 +94,6 @@ const MODEL_LABELS: &[LabelDesc] = &[PROVIDER, MODEL];
 
 fn row_labels(row: &Row) -> [&str; 3] {
     [row.operation, row.provider, &row.model]
-}
-
-/// Upper bounds as `le` label values, `+Inf` last.
-fn le(bounds: &[f64]) -> Box<[Box<str>]> {
-    bounds
-        .iter()
-        .map(|&b| crate::expose::format_f64(b).into())
-        .chain(std::iter::once("+Inf".into()))
-        .collect()
 }
 
 static DURATION_LE: LazyLock<Box<[Box<str>]>> =

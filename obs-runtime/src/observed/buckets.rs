@@ -104,14 +104,7 @@ impl Layout {
     }
 }
 
-/// The `le` label values for `seconds`, `+Inf` last.
-pub(crate) fn le_labels(seconds: &[f64]) -> Box<[Box<str>]> {
-    seconds
-        .iter()
-        .map(|&b| crate::expose::format_f64(b).into())
-        .chain(std::iter::once("+Inf".into()))
-        .collect()
-}
+pub(crate) use crate::metrics::le_labels;
 
 /// The layout of a per-function `static` and its counts.
 pub(crate) const fn custom<const N: usize, const M: usize>(
