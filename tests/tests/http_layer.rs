@@ -102,11 +102,14 @@ async fn scrape_until(what: &str, done: impl Fn(&[ParsedFamily]) -> bool) -> Vec
     }
 }
 
-/// Every route template of this file, and the empty value of unmatched requests.
+/// Every route template of this file (each test has its own), and the empty value of unmatched
+/// requests.
 const ROUTES: &[&str] = &[
     "/rt/items/{id}",
     "/rt/echo-id",
     "/rt/panic",
+    "/rt/alive",
+    "/rt/valid/{id}",
     "/rt/slow",
     "/rt/stream",
     "/plain/users/{id}",
@@ -247,7 +250,7 @@ async fn boom() -> &'static str {
 async fn a_panicking_handler_is_answered_500_and_counted() {
     let app = Router::new()
         .route("/rt/panic", get(boom))
-        .route("/rt/items/{id}", get(|| async { "item" }))
+        .route("/rt/alive", get(|| async { "alive" }))
         .layer(HttpLayer::new());
     let server = serve(app).await;
     for _ in 0..2 {
@@ -257,7 +260,7 @@ async fn a_panicking_handler_is_answered_500_and_counted() {
         assert!(is_uuid_v4(response.header("x-request-id").unwrap()));
     }
     // The server still serves.
-    let response = send(&server, "GET", "/rt/items/5", &[], b"").await;
+    let response = send(&server, "GET", "/rt/alive", &[], b"").await;
     assert_eq!(response.status, 200);
     server.shutdown().await.unwrap();
 
@@ -384,10 +387,10 @@ fn tower_layer_apply<S>(layer: HttpLayer, service: S) -> obs_runtime::serve::Htt
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_exposition_of_the_http_families_is_valid() {
     let app = Router::new()
-        .route("/rt/items/{id}", get(|| async { "item" }))
+        .route("/rt/valid/{id}", get(|| async { "item" }))
         .layer(HttpLayer::new());
     let server = serve(app).await;
-    send(&server, "GET", "/rt/items/8", &[], b"").await;
+    send(&server, "GET", "/rt/valid/8", &[], b"").await;
     server.shutdown().await.unwrap();
 
     let text = Registry::global().encode(Format::Text);
@@ -398,7 +401,7 @@ async fn the_exposition_of_the_http_families_is_valid() {
     let le: Vec<String> = duration
         .samples
         .iter()
-        .filter(|s| s.name.ends_with("_bucket") && s.labels["http_route"] == "/rt/items/{id}")
+        .filter(|s| s.name.ends_with("_bucket") && s.labels["http_route"] == "/rt/valid/{id}")
         .map(|s| s.labels["le"].clone())
         .take(15)
         .collect();

@@ -5,7 +5,8 @@
 //! layer's metrics arrive over OTLP under the semantic conventions' names and units.
 //!
 //! One test in this file: it installs the process's global `tracing` subscriber (the servers'
-//! tasks run on runtime threads, which a scoped subscriber would not reach).
+//! tasks run on runtime threads, which a scoped subscriber would not reach), filtered to obs'
+//! own spans.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -21,6 +22,8 @@ use obs_runtime::serve::{HttpLayer, Server};
 use obs_tests::collector::{Collector, ExportedSpan, MetricType};
 use obs_tests::{HttpResponse, http_request};
 use tower::{Layer, ServiceExt};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -69,7 +72,13 @@ fn the_trace_continues_through_the_gateway_to_the_provider() {
     let mut config = OtlpConfig::new("http-layer", collector.grpc_endpoint(), Protocol::Grpc);
     config.batch.delay = Duration::from_millis(50);
     let (layer, guard) = traces_layer(&config).unwrap();
-    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
+    // Only the layer's spans (target `obs::http`): the exporter's own transport, on its own
+    // thread, would otherwise trace itself into what it exports.
+    let only_obs = Targets::new().with_target("obs", tracing::Level::TRACE);
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(layer.with_filter(only_obs)),
+    )
+    .unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -58,7 +58,7 @@ pub(super) fn server_span<B>(
     if let Some((host, port)) = server_address(request) {
         span.record("server.address", host.as_str());
         if let Some(port) = port {
-            span.record("server.port", port);
+            span.record("server.port", i64::from(port));
         }
     }
     #[cfg(feature = "otlp")]
@@ -70,7 +70,8 @@ pub(super) fn server_span<B>(
 
 /// Records the response's status on `span`.
 pub(super) fn record_status(span: &tracing::Span, status: StatusCode) {
-    span.record("http.response.status_code", status.as_u16());
+    // As `i64`: the OpenTelemetry bridge takes unsigned integers as text.
+    span.record("http.response.status_code", i64::from(status.as_u16()));
     if status.is_server_error() {
         span.record("error.type", status.as_str());
         span.record("otel.status_code", "ERROR");
