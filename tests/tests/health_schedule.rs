@@ -30,14 +30,21 @@ fn scrape(registry: &Registry) -> Vec<ParsedFamily> {
 }
 
 /// The one state whose series of `family_name{labels..., state}` is 1, the others being 0.
-fn one_state(families: &[ParsedFamily], family_name: &str, labels: &[(&str, &str)]) -> HealthStatus {
+fn one_state(
+    families: &[ParsedFamily],
+    family_name: &str,
+    labels: &[(&str, &str)],
+) -> HealthStatus {
     let ones: Vec<HealthStatus> = HealthStatus::ALL
         .into_iter()
         .filter(|s| {
             let mut labels = labels.to_vec();
             labels.push(("state", s.as_str()));
             let value = family(families, family_name).value(family_name, &labels);
-            assert!(matches!(value, Some(v) if v == 0.0 || v == 1.0), "{labels:?}: {value:?}");
+            assert!(
+                matches!(value, Some(v) if v == 0.0 || v == 1.0),
+                "{labels:?}: {value:?}"
+            );
             value == Some(1.0)
         })
         .collect();
@@ -47,7 +54,11 @@ fn one_state(families: &[ParsedFamily], family_name: &str, labels: &[(&str, &str
 
 /// The state the metrics give `check`.
 fn metric_state(registry: &Registry, check: &str) -> HealthStatus {
-    one_state(&scrape(registry), "obs_health_check_state", &[("check", check)])
+    one_state(
+        &scrape(registry),
+        "obs_health_check_state",
+        &[("check", check)],
+    )
 }
 
 /// The aggregate the metrics give.
@@ -131,7 +142,11 @@ async fn thresholds_hold_a_state_until_enough_runs_in_a_row_agree() {
         check.step(result).await;
         let report = health.report().await;
         let got = &report.checks[0];
-        assert_eq!((got.status, got.consecutive_failures), (status, failures), "step {i}");
+        assert_eq!(
+            (got.status, got.consecutive_failures),
+            (status, failures),
+            "step {i}"
+        );
         assert_eq!(got.message, message, "step {i}");
         assert!(got.cached && got.last_checked.is_some());
         assert_eq!(report.status, status, "the worst of one check, step {i}");
@@ -162,8 +177,10 @@ async fn thresholds_hold_a_state_until_enough_runs_in_a_row_agree() {
     assert!(provider["duration_ms"].as_f64().unwrap() >= 0.0);
     let checked = provider["last_checked"].as_str().unwrap();
     assert!(checked.len() == 24 && checked.ends_with('Z'), "{checked}");
-    let duration = family(&scrape(registry), "obs_health_check_duration_seconds")
-        .value("obs_health_check_duration_seconds", &[("check", "provider")]);
+    let duration = family(&scrape(registry), "obs_health_check_duration_seconds").value(
+        "obs_health_check_duration_seconds",
+        &[("check", "provider")],
+    );
     assert!(duration.is_some_and(|s| s >= 0.0), "{duration:?}");
 }
 
@@ -248,8 +265,7 @@ async fn providers_down_and_back_move_the_aggregate_as_stated() {
     // One down: degraded, seen after its two failed runs in a row.
     let taken_down = Instant::now();
     servers[0].take().unwrap().shutdown().await.unwrap();
-    let report =
-        report_until(&health, "provider-0 unhealthy", |r| r.checks[0].status == U).await;
+    let report = report_until(&health, "provider-0 unhealthy", |r| r.checks[0].status == U).await;
     assert!(report.checks[0].consecutive_failures >= 2, "{report:#?}");
     assert!(taken_down.elapsed() < Duration::from_secs(5));
     assert_eq!(statuses(&report)[1..], [H; 3]);
@@ -314,9 +330,20 @@ async fn a_run_that_panics_or_hangs_fails() {
         r.checks.iter().all(|c| c.last_checked.is_some())
     })
     .await;
-    assert_eq!(report.checks[0].message.as_deref(), Some("the check panicked"));
-    assert_eq!(report.checks[1].message.as_deref(), Some("no answer within 50 ms"));
-    assert!(report.checks.iter().all(|c| c.status == HealthStatus::Unhealthy));
+    assert_eq!(
+        report.checks[0].message.as_deref(),
+        Some("the check panicked")
+    );
+    assert_eq!(
+        report.checks[1].message.as_deref(),
+        Some("no answer within 50 ms")
+    );
+    assert!(
+        report
+            .checks
+            .iter()
+            .all(|c| c.status == HealthStatus::Unhealthy)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -369,7 +396,11 @@ async fn the_exposition_of_the_health_families_is_valid() {
     health.register_metrics(registry).unwrap();
     // Registering again into the same registry is nothing; another registry's families clash.
     health.register_metrics(registry).unwrap();
-    assert!(Arc::new(Health::new("2")).register_metrics(registry).is_err());
+    assert!(
+        Arc::new(Health::new("2"))
+            .register_metrics(registry)
+            .is_err()
+    );
     let once = Schedule::every(Duration::from_secs(3600));
     for (name, result) in [
         ("up", CheckResult::healthy()),

@@ -20,8 +20,7 @@ use obs_runtime::serve::layer::RequestBody;
 use obs_runtime::serve::{HttpLayer, Server};
 use obs_runtime::{Format, Registry};
 use obs_tests::{
-    HttpResponse, ParsedFamily, family, http_request, openmetrics_parse, promtool_check,
-    text_parse,
+    HttpResponse, ParsedFamily, family, http_request, openmetrics_parse, promtool_check, text_parse,
 };
 
 const DURATION: &str = "http_server_request_duration_seconds";
@@ -152,7 +151,10 @@ async fn route_templates_not_raw_paths_are_the_labels() {
     };
     assert_eq!(bytes("http_server_request_body_size_bytes", &labels), 5.0);
     assert_eq!(bytes("http_server_response_body_size_bytes", &labels), 5.0);
-    let get = [("http_request_method", "GET"), ("http_route", "/rt/items/{id}")];
+    let get = [
+        ("http_request_method", "GET"),
+        ("http_route", "/rt/items/{id}"),
+    ];
     assert_eq!(bytes("http_server_request_body_size_bytes", &get), 0.0);
     assert_eq!(bytes("http_server_response_body_size_bytes", &get), 8.0);
 
@@ -177,7 +179,11 @@ async fn paths_that_match_no_route_share_one_empty_route() {
         .route("/rt/items/{id}", get(|| async { "item" }))
         .layer(HttpLayer::new());
     let server = serve(app).await;
-    for path in ["/nowhere/1", "/nowhere/2?secret=s3cr3t", "/rt/items/1/extra"] {
+    for path in [
+        "/nowhere/1",
+        "/nowhere/2?secret=s3cr3t",
+        "/rt/items/1/extra",
+    ] {
         let response = send(&server, "GET", path, &[], b"").await;
         assert_eq!(response.status, 404, "{path}");
         assert!(response.header("x-request-id").is_some());
@@ -193,7 +199,9 @@ async fn paths_that_match_no_route_share_one_empty_route() {
 fn is_uuid_v4(id: &str) -> bool {
     let groups: Vec<&str> = id.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
         && groups[2].starts_with('4')
 }
 
@@ -218,22 +226,46 @@ async fn a_request_id_is_kept_when_well_formed_and_generated_otherwise() {
         echoed
     };
 
-    let kept = send(&server, "GET", "/rt/echo-id", &[("X-Request-Id", "req-7f.a_9")], b"").await;
+    let kept = send(
+        &server,
+        "GET",
+        "/rt/echo-id",
+        &[("X-Request-Id", "req-7f.a_9")],
+        b"",
+    )
+    .await;
     assert_eq!(id_of(&kept), "req-7f.a_9");
 
     let first = id_of(&send(&server, "GET", "/rt/echo-id", &[], b"").await);
     let second = id_of(&send(&server, "GET", "/rt/echo-id", &[], b"").await);
-    assert!(is_uuid_v4(&first) && is_uuid_v4(&second), "{first} {second}");
+    assert!(
+        is_uuid_v4(&first) && is_uuid_v4(&second),
+        "{first} {second}"
+    );
     assert_ne!(first, second);
 
     let too_long = "a".repeat(129);
     for malformed in ["has space", "semi;colon", "quote\"d", too_long.as_str()] {
-        let response = send(&server, "GET", "/rt/echo-id", &[("x-request-id", malformed)], b"").await;
+        let response = send(
+            &server,
+            "GET",
+            "/rt/echo-id",
+            &[("x-request-id", malformed)],
+            b"",
+        )
+        .await;
         let id = id_of(&response);
         assert!(is_uuid_v4(&id), "{malformed:?} replaced by {id}");
     }
     let longest = "b".repeat(128);
-    let response = send(&server, "GET", "/rt/echo-id", &[("x-request-id", &longest)], b"").await;
+    let response = send(
+        &server,
+        "GET",
+        "/rt/echo-id",
+        &[("x-request-id", &longest)],
+        b"",
+    )
+    .await;
     assert_eq!(id_of(&response), longest);
     server.shutdown().await.unwrap();
 
@@ -346,9 +378,10 @@ async fn a_client_that_leaves_mid_stream_is_still_counted_with_what_was_sent() {
     })
     .await
     .unwrap();
-    let families =
-        scrape_until("the stream's end", |f| requests(f, "GET", "/rt/stream", "200") == 1.0)
-            .await;
+    let families = scrape_until("the stream's end", |f| {
+        requests(f, "GET", "/rt/stream", "200") == 1.0
+    })
+    .await;
     server.shutdown().await.unwrap();
     let sent = value(
         &families,
@@ -408,11 +441,14 @@ async fn the_exposition_of_the_http_families_is_valid() {
     assert_eq!(
         le,
         [
-            "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0",
-            "2.5", "5.0", "7.5", "10.0", "+Inf"
+            "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5",
+            "5.0", "7.5", "10.0", "+Inf"
         ]
     );
-    assert_eq!(family(&families, "http_server_active_requests").kind, "gauge");
+    assert_eq!(
+        family(&families, "http_server_active_requests").kind,
+        "gauge"
+    );
     for name in [
         "http_server_request_body_size_bytes",
         "http_server_response_body_size_bytes",

@@ -47,20 +47,18 @@ async fn get_blocking(addr: String, path: String, headers: Vec<(String, String)>
 /// The gateway's handler: calls the provider at `provider` through an HTTP client wrapped in
 /// `TraceContextLayer`, and answers what it said.
 async fn chat(provider: String, model: String) -> String {
-    let client = TraceContextLayer.layer(tower::service_fn(
-        move |request: http::Request<()>| {
-            let provider = provider.clone();
-            async move {
-                let headers = request
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
-                    .collect();
-                let path = request.uri().path().to_owned();
-                Ok::<_, Infallible>(get_blocking(provider, path, headers).await)
-            }
-        },
-    ));
+    let client = TraceContextLayer.layer(tower::service_fn(move |request: http::Request<()>| {
+        let provider = provider.clone();
+        async move {
+            let headers = request
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+                .collect();
+            let path = request.uri().path().to_owned();
+            Ok::<_, Infallible>(get_blocking(provider, path, headers).await)
+        }
+    }));
     let request = http::Request::get("/v1/echo").body(()).unwrap();
     let response = client.oneshot(request).await.unwrap();
     format!("{model}: {}", response.text())
@@ -135,7 +133,10 @@ fn the_trace_continues_through_the_gateway_to_the_provider() {
     assert_eq!(gateway.parent_span_id, PARENT_ID);
     assert_eq!(provider.parent_span_id, gateway.span_id);
     assert_eq!(gateway.trace_state, "vendor=opaque");
-    assert_eq!(provider.trace_state, "vendor=opaque", "tracestate injected too");
+    assert_eq!(
+        provider.trace_state, "vendor=opaque",
+        "tracestate injected too"
+    );
     for span in [gateway, provider] {
         assert_eq!(span.kind, ExportedSpan::KIND_SERVER);
         assert_eq!(span.attr_str("http.request.method"), Some("GET"));
@@ -156,16 +157,27 @@ fn the_trace_continues_through_the_gateway_to_the_provider() {
     );
     // Neither the raw path nor the query is anywhere on the span.
     let text = serde_json::to_string(&gateway.attributes).unwrap();
-    assert!(!text.contains("gpt-4o") && !text.contains("alice"), "{text}");
+    assert!(
+        !text.contains("gpt-4o") && !text.contains("alice"),
+        "{text}"
+    );
 
     // The metrics, over OTLP under their semantic-convention names and units.
-    let metrics = start_metrics_export(&config, Registry::global(), Duration::from_millis(100))
-        .unwrap();
+    let metrics =
+        start_metrics_export(&config, Registry::global(), Duration::from_millis(100)).unwrap();
     let names = [
         ("http.server.request.duration", "s", MetricType::Histogram),
-        ("http.server.active_requests", "{request}", MetricType::Gauge),
+        (
+            "http.server.active_requests",
+            "{request}",
+            MetricType::Gauge,
+        ),
         ("http.server.request.body.size", "By", MetricType::Histogram),
-        ("http.server.response.body.size", "By", MetricType::Histogram),
+        (
+            "http.server.response.body.size",
+            "By",
+            MetricType::Histogram,
+        ),
     ];
     let points = collector.wait_for_metrics(
         |m| names.iter().all(|(n, ..)| m.iter().any(|p| p.name == *n)),
@@ -175,7 +187,10 @@ fn the_trace_continues_through_the_gateway_to_the_provider() {
     guard.shutdown(Duration::from_secs(5)).unwrap();
     for (name, unit, metric_type) in names {
         let point = points.iter().find(|p| p.name == name).unwrap();
-        assert_eq!((point.unit.as_str(), point.metric_type), (unit, metric_type));
+        assert_eq!(
+            (point.unit.as_str(), point.metric_type),
+            (unit, metric_type)
+        );
     }
     let duration = points
         .iter()

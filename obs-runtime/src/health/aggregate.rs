@@ -28,9 +28,8 @@ impl Aggregate {
     /// `unhealthy_below`, degraded below `degraded_below`, else healthy. `healthy_share(0.5, 1.0)`
     /// is "unhealthy below 50 % healthy, degraded below 100 %". Without checks, healthy.
     pub fn healthy_share(unhealthy_below: f64, degraded_below: f64) -> Result<Self, HealthError> {
-        let ordered = 0.0 <= unhealthy_below
-            && unhealthy_below <= degraded_below
-            && degraded_below <= 1.0;
+        let ordered =
+            0.0 <= unhealthy_below && unhealthy_below <= degraded_below && degraded_below <= 1.0;
         if !ordered {
             return Err(HealthError::InvalidAggregate {
                 unhealthy_below,
@@ -46,10 +45,7 @@ impl Aggregate {
     /// The aggregate of `statuses`.
     pub fn status(&self, statuses: impl IntoIterator<Item = HealthStatus>) -> HealthStatus {
         match self.0 {
-            Rule::Worst => statuses
-                .into_iter()
-                .max()
-                .unwrap_or(HealthStatus::Healthy),
+            Rule::Worst => statuses.into_iter().max().unwrap_or(HealthStatus::Healthy),
             Rule::HealthyShare {
                 unhealthy_below,
                 degraded_below,
@@ -93,10 +89,19 @@ mod tests {
         let rule = Aggregate::healthy_share(0.5, 1.0).unwrap();
         assert_eq!(rule.status([]), Healthy);
         assert_eq!(rule.status([Healthy; 4]), Healthy);
-        assert_eq!(rule.status([Healthy, Healthy, Healthy, Unhealthy]), Degraded);
+        assert_eq!(
+            rule.status([Healthy, Healthy, Healthy, Unhealthy]),
+            Degraded
+        );
         // Exactly half healthy is not below half.
-        assert_eq!(rule.status([Healthy, Healthy, Unhealthy, Degraded]), Degraded);
-        assert_eq!(rule.status([Healthy, Unhealthy, Unhealthy, Unhealthy]), Unhealthy);
+        assert_eq!(
+            rule.status([Healthy, Healthy, Unhealthy, Degraded]),
+            Degraded
+        );
+        assert_eq!(
+            rule.status([Healthy, Unhealthy, Unhealthy, Unhealthy]),
+            Unhealthy
+        );
     }
 
     #[test]

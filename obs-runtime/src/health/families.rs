@@ -105,7 +105,9 @@ fn status(health: &Weak<Health>, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     if let Some(health) = health.upgrade() {
         let mut statuses = Vec::new();
         health.visit_states(|_, state| statuses.push(state.status));
-        state_set(health.aggregate.status(statuses), |s, sample| f(&[s], sample));
+        state_set(health.aggregate.status(statuses), |s, sample| {
+            f(&[s], sample)
+        });
     }
 }
 
@@ -123,7 +125,10 @@ fn duration(health: &Weak<Health>, f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 mod tests {
     #[test]
     fn the_states_are_the_statuses() {
-        let names: Vec<&str> = super::HealthStatus::ALL.iter().map(|s| s.as_str()).collect();
+        let names: Vec<&str> = super::HealthStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         assert_eq!(names, super::STATES);
     }
 }

@@ -273,7 +273,12 @@ impl Health {
 
 impl Drop for Health {
     fn drop(&mut self) {
-        for task in self.tasks.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for task in self
+            .tasks
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             task.abort();
         }
     }

@@ -45,7 +45,12 @@ impl CheckReport {
                 run.took.as_secs_f64() * 1e3,
                 Some(rfc3339(run.at)),
             ),
-            None => (Some("not checked yet".to_owned()), BTreeMap::new(), 0.0, None),
+            None => (
+                Some("not checked yet".to_owned()),
+                BTreeMap::new(),
+                0.0,
+                None,
+            ),
         };
         Self {
             name: name.to_owned(),

@@ -19,10 +19,7 @@ pub(super) async fn once(check: &Check) -> Run {
         Ok(Err(_)) => CheckResult::unhealthy("the check was cancelled"),
         Err(_) => {
             task.abort();
-            CheckResult::unhealthy(format!(
-                "no answer within {} ms",
-                check.timeout.as_millis()
-            ))
+            CheckResult::unhealthy(format!("no answer within {} ms", check.timeout.as_millis()))
         }
     };
     Run {

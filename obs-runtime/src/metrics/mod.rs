@@ -34,9 +34,9 @@ pub use per_family::{
     LABEL_OVERFLOW_METRIC, OverflowFamily, PerFamily, REFUSED_METRIC, RefusedFamily, Tally,
 };
 pub use registry::{Collector, Registry, RegistryError};
-#[cfg_attr(not(any(feature = "llm", feature = "serve")), allow(unused_imports))]
-pub(crate) use units::{bucket as unit_bucket, unit_bounds};
 pub use scalar::{
     Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,
     Gauge, GaugeFamily, ScalarKind, kind,
 };
+#[cfg_attr(not(any(feature = "llm", feature = "serve")), allow(unused_imports))]
+pub(crate) use units::{bucket as unit_bucket, unit_bounds};

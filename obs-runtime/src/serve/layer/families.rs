@@ -48,8 +48,8 @@ pub const DURATION_BUCKETS: [f64; 14] = [
 /// Bucket bounds of the body sizes, in bytes (the conventions advise none): empty bodies apart,
 /// then powers of four from 64 B to 64 MiB, which spans a bare JSON answer to a long prompt.
 pub const BODY_SIZE_BUCKETS: [f64; 12] = [
-    0.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0,
-    16777216.0, 67108864.0,
+    0.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0, 1048576.0, 4194304.0, 16777216.0,
+    67108864.0,
 ];
 
 /// Most distinct route templates kept; more go to the overflow route.
@@ -220,8 +220,8 @@ impl Storage {
         let block = self.row(key.route).blocks[key.block]
             .get_or_init(|| Box::new(Block([const { OnceLock::new() }; 10])));
         let status = usize::from(key.status.min(999));
-        let codes = block.0[status / 100]
-            .get_or_init(|| Box::new(Codes([const { OnceLock::new() }; 100])));
+        let codes =
+            block.0[status / 100].get_or_init(|| Box::new(Codes([const { OnceLock::new() }; 100])));
         let series = codes.0[status % 100].get_or_init(|| {
             Box::new(Series {
                 duration: Counts::new(),
@@ -292,9 +292,17 @@ const fn dynamic(name: &'static str, key: &'static str, cap: usize) -> LabelDesc
     }
 }
 
-const METHOD: LabelDesc = fixed("http_request_method", "http.request.method", &method::VALUES);
+const METHOD: LabelDesc = fixed(
+    "http_request_method",
+    "http.request.method",
+    &method::VALUES,
+);
 const ROUTE: LabelDesc = dynamic("http_route", "http.route", MAX_ROUTES);
-const STATUS: LabelDesc = dynamic("http_response_status_code", "http.response.status_code", 900);
+const STATUS: LabelDesc = dynamic(
+    "http_response_status_code",
+    "http.response.status_code",
+    900,
+);
 const SCHEME: LabelDesc = fixed("url_scheme", "url.scheme", &UrlScheme::VALUES);
 
 const SERIES_LABELS: &[LabelDesc] = &[METHOD, ROUTE, STATUS, SCHEME];
