@@ -66,6 +66,26 @@ fn metric_status(registry: &Registry) -> HealthStatus {
     one_state(&scrape(registry), "obs_health_status", &[])
 }
 
+/// `GET /health` from a server of `health` (and `registry`), as (status code, JSON).
+async fn health_over_http(
+    registry: &'static Registry,
+    health: &Arc<Health>,
+) -> (u16, serde_json::Value) {
+    let server = Server::bind("127.0.0.1:0", router(registry, health.clone()))
+        .await
+        .unwrap();
+    let addr = server.local_addr().to_string();
+    let response = tokio::task::spawn_blocking(move || http_get(&addr, "/health", &[]))
+        .await
+        .unwrap()
+        .unwrap();
+    server.shutdown().await.unwrap();
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap(),
+    )
+}
+
 /// A check whose every run waits for the test to hand it its result, and counts its runs.
 struct Stepped {
     results: mpsc::UnboundedSender<CheckResult>,
@@ -155,17 +175,8 @@ async fn thresholds_hold_a_state_until_enough_runs_in_a_row_agree() {
     }
 
     // The detailed report over HTTP.
-    let server = Server::bind("127.0.0.1:0", router(registry, health.clone()))
-        .await
-        .unwrap();
-    let addr = server.local_addr().to_string();
-    let response = tokio::task::spawn_blocking(move || http_get(&addr, "/health", &[]))
-        .await
-        .unwrap()
-        .unwrap();
-    server.shutdown().await.unwrap();
-    assert_eq!(response.status, 200);
-    let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    let (code, json) = health_over_http(registry, &health).await;
+    assert_eq!(code, 200);
     assert_eq!(json["status"], "healthy");
     assert_eq!(json["version"], "2.0.0");
     assert!(json["uptime_seconds"].as_f64().unwrap() > 0.0);
@@ -280,17 +291,8 @@ async fn providers_down_and_back_move_the_aggregate_as_stated() {
     let report = report_until(&health, "three down", |r| statuses(r) == [U, U, U, H]).await;
     assert_eq!(report.status, U);
     assert_eq!(metric_status(registry), U);
-    let server = Server::bind("127.0.0.1:0", router(registry, health.clone()))
-        .await
-        .unwrap();
-    let addr = server.local_addr().to_string();
-    let response = tokio::task::spawn_blocking(move || http_get(&addr, "/health", &[]))
-        .await
-        .unwrap()
-        .unwrap();
-    server.shutdown().await.unwrap();
-    assert_eq!(response.status, 503);
-    let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    let (code, json) = health_over_http(registry, &health).await;
+    assert_eq!(code, 503);
     assert_eq!(json["status"], "unhealthy");
     assert_eq!(json["checks"][1]["status"], "unhealthy");
     assert!(json["checks"][1]["message"].as_str().is_some());

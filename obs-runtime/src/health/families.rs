@@ -14,21 +14,13 @@ use std::sync::Weak;
 
 use super::{Health, HealthStatus};
 use crate::metrics::{
-    Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType, Sample,
+    Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, MetricType, Sample,
 };
 
 const STATES: &[&str] = &["healthy", "degraded", "unhealthy"];
 
-const CHECK: LabelDesc = LabelDesc {
-    name: "check",
-    values: LabelValues::Bounded(usize::MAX),
-    otlp_key: None,
-};
-const STATE: LabelDesc = LabelDesc {
-    name: "state",
-    values: LabelValues::Fixed(STATES),
-    otlp_key: None,
-};
+const CHECK: LabelDesc = LabelDesc::bounded("check", usize::MAX);
+const STATE: LabelDesc = LabelDesc::fixed("state", STATES);
 
 /// The families of one registry, which they hold weakly: once it is gone they have no series.
 pub(super) struct HealthFamilies {
@@ -37,39 +29,27 @@ pub(super) struct HealthFamilies {
 
 impl HealthFamilies {
     pub(super) fn new(health: Weak<Health>) -> Self {
-        let family = |name, help, metric_type, labels, samples| {
-            ComputedFamily::new(
-                FamilyDesc {
-                    name,
-                    help,
-                    metric_type,
-                    labels,
-                    otlp: None,
-                },
-                health.clone(),
-                samples,
-            )
+        let family = |name, help, labels, samples| {
+            let desc = FamilyDesc::new(name, help, MetricType::Gauge, labels);
+            ComputedFamily::new(desc, health.clone(), samples)
         };
         Self {
             families: [
                 family(
                     "obs_health_check_state",
                     "State of each health check: 1 for the state it is in, 0 for the others.",
-                    MetricType::Gauge,
                     &[CHECK, STATE],
                     check_state,
                 ),
                 family(
                     "obs_health_status",
                     "Aggregate health under the registry's rule: 1 for its state, 0 for the others.",
-                    MetricType::Gauge,
                     &[STATE],
                     status,
                 ),
                 family(
                     "obs_health_check_duration_seconds",
                     "How long each health check's last run took.",
-                    MetricType::Gauge,
                     &[CHECK],
                     duration,
                 ),

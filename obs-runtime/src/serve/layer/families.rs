@@ -35,8 +35,8 @@ use std::sync::{LazyLock, OnceLock};
 use super::method;
 use super::scheme::UrlScheme;
 use crate::metrics::{
-    Collector, ComputedFamily, FamilyDesc, Interner, LabelDesc, LabelValues, MetricType,
-    OVERFLOW_VALUE, OtlpName, Sample, SampleFn, SelfFamilies, le_labels, unit_bounds, unit_bucket,
+    Collector, ComputedFamily, FamilyDesc, Interner, LabelDesc, MetricType, OVERFLOW_VALUE, Sample,
+    SampleFn, SelfFamilies, le_labels, unit_bounds, unit_bucket,
 };
 
 /// Bucket bounds of `http.server.request.duration`, in seconds: the semantic conventions'
@@ -270,40 +270,12 @@ impl Storage {
     }
 }
 
-/// A label with a fixed set of values, pushed over OTLP under the attribute `key`.
-const fn fixed(
-    name: &'static str,
-    key: &'static str,
-    values: &'static [&'static str],
-) -> LabelDesc {
-    LabelDesc {
-        name,
-        values: LabelValues::Fixed(values),
-        otlp_key: Some(key),
-    }
-}
-
-/// A label with run-time values, pushed over OTLP under the attribute `key`.
-const fn dynamic(name: &'static str, key: &'static str, cap: usize) -> LabelDesc {
-    LabelDesc {
-        name,
-        values: LabelValues::Bounded(cap),
-        otlp_key: Some(key),
-    }
-}
-
-const METHOD: LabelDesc = fixed(
-    "http_request_method",
-    "http.request.method",
-    &method::VALUES,
-);
-const ROUTE: LabelDesc = dynamic("http_route", "http.route", MAX_ROUTES);
-const STATUS: LabelDesc = dynamic(
-    "http_response_status_code",
-    "http.response.status_code",
-    900,
-);
-const SCHEME: LabelDesc = fixed("url_scheme", "url.scheme", &UrlScheme::VALUES);
+const METHOD: LabelDesc =
+    LabelDesc::fixed("http_request_method", &method::VALUES).otlp("http.request.method");
+const ROUTE: LabelDesc = LabelDesc::bounded("http_route", MAX_ROUTES).otlp("http.route");
+const STATUS: LabelDesc =
+    LabelDesc::bounded("http_response_status_code", 900).otlp("http.response.status_code");
+const SCHEME: LabelDesc = LabelDesc::fixed("url_scheme", &UrlScheme::VALUES).otlp("url.scheme");
 
 const SERIES_LABELS: &[LabelDesc] = &[METHOD, ROUTE, STATUS, SCHEME];
 const ACTIVE_LABELS: &[LabelDesc] = &[METHOD, SCHEME];
@@ -378,70 +350,67 @@ fn route_overflows(_: &()) -> u64 {
     STORAGE.route_overflows.load(Ordering::Relaxed)
 }
 
+/// A family of the layer, pushed over OTLP as `otlp` (name, unit) where a convention defines it.
 const fn family(
-    name: &'static str,
-    help: &'static str,
-    metric_type: MetricType,
-    labels: &'static [LabelDesc],
-    otlp: Option<OtlpName>,
+    desc: FamilyDesc,
+    otlp: Option<(&'static str, &'static str)>,
     samples: SampleFn<()>,
 ) -> ComputedFamily {
-    ComputedFamily::new(
-        FamilyDesc {
-            name,
-            help,
-            metric_type,
-            labels,
-            otlp,
-        },
-        (),
-        samples,
-    )
-    .with_overflows(route_overflows)
-}
-
-const fn otlp(name: &'static str, unit: &'static str) -> Option<OtlpName> {
-    Some(OtlpName { name, unit })
+    let desc = match otlp {
+        Some((name, unit)) => desc.with_otlp(name, unit),
+        None => desc,
+    };
+    ComputedFamily::new(desc, (), samples).with_overflows(route_overflows)
 }
 
 static FAMILIES: SelfFamilies<5> = SelfFamilies::new([
     family(
-        "http_server_request_duration_seconds",
-        "Duration of HTTP server requests, from arrival to the end of the response body.",
-        MetricType::Histogram,
-        SERIES_LABELS,
-        otlp("http.server.request.duration", "s"),
+        FamilyDesc::new(
+            "http_server_request_duration_seconds",
+            "Duration of HTTP server requests, from arrival to the end of the response body.",
+            MetricType::Histogram,
+            SERIES_LABELS,
+        ),
+        Some(("http.server.request.duration", "s")),
         duration,
     ),
     family(
-        "http_server_active_requests",
-        "Number of active HTTP server requests.",
-        MetricType::Gauge,
-        ACTIVE_LABELS,
-        otlp("http.server.active_requests", "{request}"),
+        FamilyDesc::new(
+            "http_server_active_requests",
+            "Number of active HTTP server requests.",
+            MetricType::Gauge,
+            ACTIVE_LABELS,
+        ),
+        Some(("http.server.active_requests", "{request}")),
         active,
     ),
     family(
-        "http_server_request_body_size_bytes",
-        "Size of HTTP server request bodies (Content-Length, or counted through the body).",
-        MetricType::Histogram,
-        SERIES_LABELS,
-        otlp("http.server.request.body.size", "By"),
+        FamilyDesc::new(
+            "http_server_request_body_size_bytes",
+            "Size of HTTP server request bodies (Content-Length, or counted through the body).",
+            MetricType::Histogram,
+            SERIES_LABELS,
+        ),
+        Some(("http.server.request.body.size", "By")),
         request_size,
     ),
     family(
-        "http_server_response_body_size_bytes",
-        "Size of HTTP server response bodies, counted through the body.",
-        MetricType::Histogram,
-        SERIES_LABELS,
-        otlp("http.server.response.body.size", "By"),
+        FamilyDesc::new(
+            "http_server_response_body_size_bytes",
+            "Size of HTTP server response bodies, counted through the body.",
+            MetricType::Histogram,
+            SERIES_LABELS,
+        ),
+        Some(("http.server.response.body.size", "By")),
         response_size,
     ),
     family(
-        "obs_http_server_panics_total",
-        "Handler panics caught by the obs HTTP server layer (each answered 500), by route.",
-        MetricType::Counter,
-        PANIC_LABELS,
+        FamilyDesc::new(
+            "obs_http_server_panics_total",
+            "Handler panics caught by the obs HTTP server layer (each answered 500), by route.",
+            MetricType::Counter,
+            PANIC_LABELS,
+        ),
         None,
         panics,
     ),
