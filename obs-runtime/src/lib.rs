@@ -112,7 +112,7 @@ pub mod __private {
     //!   [`NoItemHook`]);
     //! - its span: [`span_no_values`], [`span_enabled`], [`span_new`], and [`tracing`] itself;
     //! - `#[llm_call]` (feature `llm`), under [`llm`](mod@llm): `LlmSite` (`new`, `start`),
-    //!   `Recording` (`push`, `error_type`, `capture_input`, `capture_output`), `CaptureMode`, `LlmCall`, `LlmItems` (`new`), `OkProbe` with
+    //!   `Recording` (`push`, `error_type`, `capture_input`, `capture_output`), `CaptureMode`, `LlmCall`, `LlmItems` (`new`, `error_kinds`), `OkProbe` with
     //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`.
 
     pub use crate::metrics::{

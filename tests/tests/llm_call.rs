@@ -731,3 +731,52 @@ fn anthropic_cache_writes_and_reads_are_counted_apart_and_input_includes_them() 
     assert_eq!(field("gen_ai.usage.output_tokens"), "120");
     assert_eq!(field("gen_ai.response.finish_reasons"), r#"["end_turn"]"#);
 }
+
+/// How a streamed provider call fails, by kind.
+#[derive(Debug, obs_runtime::ErrorKind)]
+enum StreamError {
+    RateLimited,
+}
+
+#[llm_call(provider = "test.stream-kind", model = model, usage = OpenAiJson, stream, error_kind)]
+fn kinded_stream(
+    model: &'static str,
+    items: Vec<Result<Value, StreamError>>,
+) -> impl Stream<Item = Result<Value, StreamError>> {
+    futures_util::stream::iter(items)
+}
+
+#[test]
+fn a_failed_stream_with_error_kind_names_its_error_type() {
+    let spans = spans_of(|| {
+        block_on(async {
+            let first = vec![Err(StreamError::RateLimited)];
+            let all: Vec<_> = kinded_stream("k-first", first).collect().await;
+            assert_eq!(all.len(), 1);
+            let mut later = chunks(2)
+                .into_iter()
+                .map(|c| c.map_err(|_| StreamError::RateLimited))
+                .collect::<Vec<_>>();
+            later.insert(1, Err(StreamError::RateLimited));
+            let _: Vec<_> = kinded_stream("k-later", later).collect().await;
+        })
+    });
+    for model in ["k-first", "k-later"] {
+        let span = span_of(&spans, &format!("chat {model}"));
+        assert_eq!(span.fields["error.type"], "rate_limited", "{span:#?}");
+    }
+    let families = exposition();
+    let duration = family(&families, "gen_ai_client_operation_duration_seconds");
+    for model in ["k-first", "k-later"] {
+        let labels = [
+            ("gen_ai_provider_name", "test.stream-kind"),
+            ("gen_ai_request_model", model),
+            ("error_type", "rate_limited"),
+        ];
+        assert_eq!(
+            duration.value("gen_ai_client_operation_duration_seconds_count", &labels),
+            Some(1.0),
+            "{model}"
+        );
+    }
+}

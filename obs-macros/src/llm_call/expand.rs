@@ -42,6 +42,14 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
     layer.start = start(args, &l);
     if stream {
         let push = push(args, func, quote!(__obs_rec), quote!(__obs_ok));
+        // With `error_kind`, the item that fails the call names its `error.type`.
+        let error_kinds = observed.error_kind.as_ref().map(|_| {
+            quote! {
+                .error_kinds(&__obs_stream, |__obs_item| {
+                    #p::error_kind_of(__obs_item).map(|(index, names)| names[index])
+                })
+            }
+        });
         layer.item_hook = Some(quote! {
             #l::LlmItems::new(&__obs_stream, __obs_llm, |__obs_item, __obs_rec| {
                 #[allow(unused_imports)]
@@ -49,7 +57,7 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
                 if let ::core::option::Option::Some(__obs_ok) = (&&#l::OkProbe(__obs_item)).obs_ok() {
                     #push
                 }
-            })
+            })#error_kinds
         });
     } else {
         layer.hook = quote!(#l::LlmCall(__obs_llm));

@@ -295,13 +295,39 @@ impl CallHook for LlmCall {
 }
 
 /// The item hook of an `#[llm_call(stream)]` function: times each chunk and reads it with `read`
-/// (which pushes what the chunk reports into the recording).
-pub struct LlmItems<F> {
+/// (which pushes what the chunk reports into the recording); with `error_kind`, the item that
+/// fails the call names its `error.type` through `kind`.
+pub struct LlmItems<F, K = NoErrorKind> {
     recording: Recording,
     read: F,
+    kind: K,
 }
 
-impl<F> std::fmt::Debug for LlmItems<F> {
+/// No `error.type` from stream items: a failed stream is `_OTHER`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoErrorKind;
+
+/// The `error.type` of a stream item, when it is an error of a known kind.
+pub trait ItemErrorKind<T> {
+    /// The kind of `item`'s error, or `None`.
+    fn kind_of(&mut self, item: &T) -> Option<&'static str>;
+}
+
+impl<T> ItemErrorKind<T> for NoErrorKind {
+    #[inline(always)]
+    fn kind_of(&mut self, _: &T) -> Option<&'static str> {
+        None
+    }
+}
+
+impl<T, K: FnMut(&T) -> Option<&'static str>> ItemErrorKind<T> for K {
+    #[inline]
+    fn kind_of(&mut self, item: &T) -> Option<&'static str> {
+        self(item)
+    }
+}
+
+impl<F, K> std::fmt::Debug for LlmItems<F, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LlmItems")
             .field("recording", &self.recording)
@@ -316,12 +342,40 @@ impl<F> LlmItems<F> {
     where
         F: FnMut(&S::Item, &mut Recording),
     {
-        Self { recording, read }
+        Self {
+            recording,
+            read,
+            kind: NoErrorKind,
+        }
+    }
+
+    /// The hook, with the `error.type` of the item that fails the call read by `kind` (the
+    /// stream is passed only so that `kind`'s argument type is inferred from its items).
+    pub fn error_kinds<S, K>(self, _stream: &S, kind: K) -> LlmItems<F, K>
+    where
+        S: futures_core::Stream,
+        K: FnMut(&S::Item) -> Option<&'static str>,
+    {
+        LlmItems {
+            recording: self.recording,
+            read: self.read,
+            kind,
+        }
     }
 }
 
-impl<T, F: FnMut(&T, &mut Recording)> ItemHook<T> for LlmItems<F> {
+impl<T, F: FnMut(&T, &mut Recording), K: ItemErrorKind<T>> ItemHook<T> for LlmItems<F, K> {
     const TIMED: bool = true;
+
+    /// Never fails the call itself (`#[observed]`'s classification does); names the error's
+    /// kind for the call that it fails.
+    #[inline]
+    fn fails(&mut self, item: &T, _span: &Span) -> bool {
+        if let Some(kind) = self.kind.kind_of(item) {
+            self.recording.error_type(kind);
+        }
+        false
+    }
 
     #[inline]
     fn on_item(&mut self, item: &T, timing: ItemTiming) {

@@ -65,8 +65,9 @@ mod site;
 pub mod usage;
 
 pub use call::{
-    COST_ATTRIBUTE, ERROR_TYPE_CANCELLED, ERROR_TYPE_PANIC, LIST_ATTRIBUTES, LlmCall, LlmItems,
-    OkOfOther, OkOfResult, OkProbe, Recording, RequestValue, record_request,
+    COST_ATTRIBUTE, ERROR_TYPE_CANCELLED, ERROR_TYPE_PANIC, ItemErrorKind, LIST_ATTRIBUTES,
+    LlmCall, LlmItems, NoErrorKind, OkOfOther, OkOfResult, OkProbe, Recording, RequestValue,
+    record_request,
 };
 pub use content::{
     CaptureMode, Captured, ContentCapture, ContentError, HasMessages, Redactor, RuleRedactor,
