@@ -2,42 +2,21 @@
 //! over loopback for a bounded time; every response must be a 200 with a complete exposition.
 //! The latency percentiles are printed (and reported in BENCHMARKS.md), never asserted.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use obs_tests::{KillOnDrop as Running, http_get};
+use common::Demo;
+use obs_tests::http_get;
 
 const CLIENTS: usize = 8;
 const DURATION: Duration = Duration::from_secs(5);
 
 #[test]
 fn metrics_endpoint_under_concurrent_scrapes_while_recording() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args([
-            "--requests",
-            "100000000",
-            "--concurrency",
-            "16",
-            "--time-scale",
-            "0.01",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts the demo");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let _demo = Running(child);
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("serving http://")
-        .and_then(|s| s.strip_suffix("/metrics"))
-        .unwrap()
-        .to_owned();
+    // The demo sends itself more requests than it can finish in the test: it records all along.
+    let demo = Demo::start("load", &["--requests", "100000000", "--concurrency", "8"]);
+    let addr = demo.gateway.clone();
 
     let deadline = Instant::now() + DURATION;
     let results: Vec<(Vec<Duration>, Vec<String>)> = std::thread::scope(|s| {

@@ -1,48 +1,27 @@
 //! A real Prometheus server (Debian package `prometheus`, installed by
-//! `scripts/install-validators.sh`) scrapes the gateway demo on loopback, once with its default
-//! negotiation (OpenMetrics) and once forced to the text format; its query API returns exactly the
-//! counts the demo produced, both targets are healthy with an empty `lastError`, and the
-//! exemplars of the OpenMetrics scrape (the demo's requests are sampled spans) are queried back.
+//! `scripts/install-validators.sh`) scrapes the running demo on loopback, once with its default
+//! negotiation (OpenMetrics) and once forced to the text format; PromQL over what it scraped
+//! gives the simulation's ground truth in both: requests by outcome, cache hits, provider calls
+//! by outcome, tokens by type, cost. Both targets are healthy with an empty `lastError`, and the
+//! exemplars of the OpenMetrics scrape (the demo's spans are sampled) are queried back.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Demo, EVENTFUL, same_cost};
 use obs_tests::{KillOnDrop as Running, free_port, http_get};
+use serde_json::Value;
 
-const REQUESTS: u64 = 250;
+const LIMIT: Duration = Duration::from_secs(60);
 
-/// Prometheus' JSON answer to `path`, once it succeeds.
-fn api(addr: &str, path: &str) -> serde_json::Value {
+/// Prometheus' JSON answer to `path`.
+fn api(addr: &str, path: &str) -> Value {
     let response = http_get(addr, path, &[]).unwrap_or_else(|e| panic!("GET {path}: {e}"));
     assert_eq!(response.status, 200, "{path}: {}", response.text());
     serde_json::from_slice(&response.body).unwrap()
-}
-
-/// Polls `query` until `accept` is true of its result vector, or panics after `limit`.
-fn wait_for(
-    addr: &str,
-    query: &str,
-    limit: Duration,
-    accept: impl Fn(&[serde_json::Value]) -> bool,
-) -> Vec<serde_json::Value> {
-    let path = format!("/api/v1/query?query={}", encode(query));
-    let started = Instant::now();
-    loop {
-        let answer = api(addr, &path);
-        let result = answer["data"]["result"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if accept(&result) {
-            return result;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "`{query}` never matched; last answer: {answer}"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
 }
 
 fn encode(query: &str) -> String {
@@ -55,44 +34,57 @@ fn encode(query: &str) -> String {
         .collect()
 }
 
-fn value(sample: &serde_json::Value) -> f64 {
+/// `query`'s result vector.
+fn query(addr: &str, query: &str) -> Vec<Value> {
+    let answer = api(addr, &format!("/api/v1/query?query={}", encode(query)));
+    answer["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn value(sample: &Value) -> f64 {
     sample["value"][1].as_str().unwrap().parse().unwrap()
 }
 
+/// `query` (grouped by `job` and `by`) as job -> value of `by` (empty when absent) -> value.
+fn by_job(addr: &str, query_text: &str, by: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for sample in query(addr, query_text) {
+        let job = sample["metric"]["job"].as_str().unwrap().to_owned();
+        let key = sample["metric"][by].as_str().unwrap_or("").to_owned();
+        let v = value(&sample);
+        if v != 0.0 {
+            out.entry(job).or_default().insert(key, v);
+        }
+    }
+    out
+}
+
+fn as_floats(map: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    map.iter().map(|(k, v)| (k.clone(), *v as f64)).collect()
+}
+
 #[test]
-fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
-    // The demo: drives its traffic, then keeps serving for the scrapes.
-    let mut demo = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args([
-            "--requests",
-            &REQUESTS.to_string(),
-            "--listen",
-            "127.0.0.1:0",
-            "--linger-secs",
-            "120",
-            // Spans are sampled (so samples carry exemplars); nothing listens there, and the
-            // lost spans are counted, not waited for.
-            "--otlp",
-            &format!("http://127.0.0.1:{}", free_port()),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts the demo");
-    let mut stdout = BufReader::new(demo.stdout.take().unwrap());
-    let demo = Running(demo);
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let target = line
-        .trim()
-        .strip_prefix("serving http://")
-        .and_then(|s| s.strip_suffix("/metrics"))
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+fn a_real_prometheus_scrapes_both_formats_and_promql_gives_the_ground_truth() {
+    let dead_collector = format!("http://127.0.0.1:{}", free_port());
+    let mut args = vec![
+        "--requests",
+        "120",
+        "--linger-secs",
+        "120",
+        // Spans are sampled (so samples carry exemplars); nothing listens there, and the lost
+        // spans are counted, not waited for.
+        "--otlp-endpoint",
+        &dead_collector,
+    ];
+    args.extend_from_slice(EVENTFUL);
+    let mut demo = Demo::start("prometheus", &args);
+    let target = demo.gateway.clone();
 
     // Prometheus, scraping every second: job `openmetrics` with its default Accept header
     // (OpenMetrics first), job `text` forced to the text format.
-    let dir = std::env::temp_dir().join(format!("obs-prom-{}", std::process::id()));
+    let dir = demo.dir.join("prometheus");
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("prometheus.yml");
     std::fs::write(
@@ -105,11 +97,11 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         ),
     )
     .unwrap();
-    let prom_addr = format!("127.0.0.1:{}", free_port());
+    let prom = format!("127.0.0.1:{}", free_port());
     let log = dir.join("prometheus.log");
     let prometheus = Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--web.listen-address={prom_addr}"))
+        .arg(format!("--web.listen-address={prom}"))
         .arg(format!(
             "--storage.tsdb.path={}",
             dir.join("data").display()
@@ -123,7 +115,7 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         });
     let mut prometheus = Running(prometheus);
     let started = Instant::now();
-    while !http_get(&prom_addr, "/-/ready", &[]).is_ok_and(|r| r.status == 200) {
+    while !http_get(&prom, "/-/ready", &[]).is_ok_and(|r| r.status == 200) {
         if let Ok(Some(status)) = prometheus.0.try_wait() {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("prometheus exited with {status}:\n{log}");
@@ -135,40 +127,96 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // Wait for the traffic to finish, so the counts are final.
+    // The traffic is over and its ground truth written once the demo says it still serves.
+    demo.line_starting("still serving");
+    let truth = demo.truth();
+    let total: u64 = truth.requests.values().sum();
+    assert_eq!(total, 120);
+
+    // Both jobs have scraped the final counts.
+    let started = Instant::now();
     loop {
-        line.clear();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0,
-            "the demo ended early"
-        );
-        if line.starts_with("traffic done") {
+        let sums = by_job(&prom, "sum by (job) (llm_gateway_requests_total)", "");
+        let done = ["openmetrics", "text"]
+            .iter()
+            .all(|job| sums.get(*job).and_then(|m| m.get("")) == Some(&(total as f64)));
+        if done {
             break;
         }
+        assert!(
+            started.elapsed() < LIMIT,
+            "never scraped the final counts: {sums:?}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
     }
 
-    let query = "sum by (job) (llm_gateway_requests_total)";
-    let limit = Duration::from_secs(60);
-    let sums = wait_for(&prom_addr, query, limit, |result| {
-        result.len() == 2 && result.iter().all(|s| value(s) == REQUESTS as f64)
-    });
-    assert_eq!(sums.len(), 2);
-
-    // Histograms arrive whole in both formats, with the same `le` values.
-    let counts = wait_for(
-        &prom_addr,
-        "sum by (job) (llm_gateway_request_duration_seconds_count)",
-        limit,
-        |result| result.len() == 2 && result.iter().all(|s| value(s) == REQUESTS as f64),
+    let requests = by_job(
+        &prom,
+        "sum by (job, outcome) (llm_gateway_requests_total)",
+        "outcome",
     );
-    assert_eq!(counts.len(), 2);
-    let inf = wait_for(
-        &prom_addr,
-        "sum by (job) (llm_gateway_request_duration_seconds_bucket{le=\"+Inf\"})",
-        limit,
-        |result| result.len() == 2,
+    let hits = by_job(
+        &prom,
+        "sum by (job) (llm_gateway_cache_lookups_total{result=\"hit\"})",
+        "",
     );
-    assert!(inf.iter().all(|s| value(s) == REQUESTS as f64), "{inf:?}");
+    let calls = by_job(
+        &prom,
+        "sum by (job, error_type) (gen_ai_client_operation_duration_seconds_count)",
+        "error_type",
+    );
+    let tokens = by_job(
+        &prom,
+        "sum by (job, token_type) (llm_gateway_tokens_total)",
+        "token_type",
+    );
+    let genai = by_job(
+        &prom,
+        "sum by (job, gen_ai_token_type) (gen_ai_client_token_usage_sum)",
+        "gen_ai_token_type",
+    );
+    let cost = by_job(&prom, "sum by (job) (obs_llm_cost_usd_total)", "");
+    let t = truth.tokens;
+    for job in ["openmetrics", "text"] {
+        assert_eq!(requests[job], as_floats(&truth.requests), "{job}");
+        assert_eq!(hits[job][""], truth.cache_hits as f64, "{job}");
+        let calls: BTreeMap<String, f64> = calls[job]
+            .iter()
+            .map(|(error_type, n)| {
+                let outcome = match error_type.as_str() {
+                    "" => "ok",
+                    "cancelled" => "disconnected",
+                    other => other,
+                };
+                (outcome.to_owned(), *n)
+            })
+            .collect();
+        assert_eq!(calls, as_floats(&truth.provider_calls), "{job}");
+        let expected: BTreeMap<String, f64> = [
+            ("input", t.input),
+            ("cache_read", t.cache_read),
+            ("output", t.output),
+            ("reasoning", t.reasoning),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v as f64))
+        .collect();
+        assert_eq!(tokens[job], expected, "{job}");
+        assert_eq!(genai[job]["input"], t.input as f64, "{job}");
+        assert_eq!(genai[job]["output"], t.output as f64, "{job}");
+        assert!(
+            same_cost(cost[job][""], truth.cost_usd),
+            "{job}: {cost:?} vs {}",
+            truth.cost_usd
+        );
+    }
+    assert!(
+        truth
+            .provider_calls
+            .get("disconnected")
+            .is_some_and(|n| *n > 0),
+        "{truth:#?}"
+    );
 
     // Exemplars: stored from the OpenMetrics scrape, each naming a 32-hex-digit trace.
     let now = std::time::SystemTime::now()
@@ -177,14 +225,14 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         .as_secs();
     let exemplars_path = format!(
         "/api/v1/query_exemplars?query={}&start={}&end={}",
-        encode("llm_gateway_request_duration_seconds_bucket{job=\"openmetrics\"}"),
+        encode("llm_gateway_requests_total{job=\"openmetrics\"}"),
         now - 600,
         now + 600
     );
     let started = Instant::now();
     let exemplars = loop {
-        let answer = api(&prom_addr, &exemplars_path);
-        let found: Vec<serde_json::Value> = answer["data"]
+        let answer = api(&prom, &exemplars_path);
+        let found: Vec<Value> = answer["data"]
             .as_array()
             .into_iter()
             .flatten()
@@ -193,21 +241,7 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         if !found.is_empty() {
             break found;
         }
-        if started.elapsed() >= limit {
-            let om = http_get(
-                &target,
-                "/metrics",
-                &[("Accept", "application/openmetrics-text;version=1.0.0")],
-            )
-            .map(|r| r.text())
-            .unwrap_or_default();
-            let with: Vec<&str> = om
-                .lines()
-                .filter(|l| l.contains("trace_id"))
-                .take(3)
-                .collect();
-            panic!("no exemplars stored: {answer}; the target exposes {with:?}");
-        }
+        assert!(started.elapsed() < LIMIT, "no exemplars stored: {answer}");
         std::thread::sleep(Duration::from_millis(250));
     };
     for exemplar in &exemplars {
@@ -217,15 +251,12 @@ fn a_real_prometheus_scrapes_both_formats_and_reads_back_exact_counts() {
         assert!(trace_id.chars().all(|c| c.is_ascii_hexdigit()));
     }
 
-    let targets = api(&prom_addr, "/api/v1/targets");
+    let targets = api(&prom, "/api/v1/targets");
     let active = targets["data"]["activeTargets"].as_array().unwrap();
     assert_eq!(active.len(), 2, "{targets}");
     for t in active {
         assert_eq!(t["health"], "up", "{t}");
         assert_eq!(t["lastError"], "", "{t}");
     }
-
     drop(prometheus);
-    drop(demo);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -48,8 +48,8 @@ pub(crate) const CLIENTS: &[Client] = &[
                 per_second: 4.0,
             },
             tokens: Rate {
-                capacity: 1_200.0,
-                per_second: 600.0,
+                capacity: 1_000.0,
+                per_second: 300.0,
             },
         },
     },
