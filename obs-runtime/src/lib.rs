@@ -6,8 +6,8 @@
 //! | [`metrics`](mod@metrics) | statically-typed families (counters striped per CPU, gauges, histograms), label types and interning, registries, the framework's own self-metrics | always |
 //! | [`expose`] | Prometheus text 0.0.4 and OpenMetrics 1.0 encoders | always |
 //! | [`observed`](mod@observed) | what `#[observed]` records into: call sites, the call guard, the future and stream wrappers (with a per-item hook), latency buckets, the `obs_function_*` families | always |
-//! | `serve`, `health` | `/metrics` and health endpoints on axum, scheduled health checks | `serve` |
-//! | `export` | OTLP export of spans and metrics, W3C trace-context propagation | `otlp` |
+//! | `serve`, `health` | `/metrics` and `/health` endpoints on axum; the HTTP server layer (a tower layer: server spans continuing W3C trace context, `http.server.*` metrics by route template, request ids, panics answered 500); health checks on demand or on a schedule, with thresholds, an aggregate rule and state-set metrics | `serve` |
+//! | `export` | OTLP export of spans and metrics, W3C trace-context propagation (and a tower layer that injects it into an HTTP client's requests) | `otlp` |
 //! | `logs` | JSON logs with trace ids and redaction | `logs` |
 //! | `init` | one-call set-up from a config file and `OTEL_*` variables | `init` |
 //! | `interop` | plugging obs into a `prometheus` registry | `prometheus` |

@@ -42,7 +42,9 @@ pub use batch::BatchOptions;
 pub use endpoint::{Endpoint, EndpointError, Scheme};
 pub use exemplars::{ExemplarLayer, exemplar_layer};
 pub use metrics::{MetricsGuard, start_metrics_export};
-pub use propagation::{extract, inject, inject_current, set_parent};
+pub use propagation::{
+    TraceContext, TraceContextLayer, extract, inject, inject_current, inject_request, set_parent,
+};
 pub use stats::{DropReason, Signal, dropped, sent};
 
 /// The OTLP transport.

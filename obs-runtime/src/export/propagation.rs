@@ -1,7 +1,10 @@
 //! W3C trace context (`traceparent` / `tracestate`) across services: inject the current span's
-//! context into outgoing headers, and make an incoming request's context the parent of a span.
+//! context into outgoing headers (by hand, or for every request of an HTTP client through
+//! [`TraceContextLayer`]), and make an incoming request's context the parent of a span (the HTTP
+//! server layer, `serve::HttpLayer`, does this for every request).
 
 use std::collections::HashMap;
+use std::task::{Context, Poll};
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -85,4 +88,59 @@ pub fn set_parent(span: &tracing::Span, carrier: &impl Carrier) -> bool {
     let cx = extract(carrier);
     let valid = cx.span().span_context().is_valid();
     valid && span.set_parent(cx).is_ok()
+}
+
+/// Writes the current span's trace context into `request`'s headers (replacing any already
+/// there), for an outgoing HTTP call.
+pub fn inject_request<B>(request: &mut http::Request<B>) {
+    inject_current(request.headers_mut());
+}
+
+/// A tower layer for HTTP clients: every request sent through it carries the trace context of
+/// the span current when it is sent (`traceparent`, and `tracestate` when set), so the server
+/// it calls continues the trace.
+///
+/// ```
+/// use obs_runtime::export::{TraceContext, TraceContextLayer};
+/// use tower_layer::Layer;
+///
+/// /// `client`: any tower service that sends `http::Request`s (a hyper-util client, say).
+/// fn traced<C>(client: C) -> TraceContext<C> {
+///     TraceContextLayer.layer(client)
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TraceContextLayer;
+
+impl<S> tower_layer::Layer<S> for TraceContextLayer {
+    type Service = TraceContext<S>;
+
+    fn layer(&self, inner: S) -> TraceContext<S> {
+        TraceContext { inner }
+    }
+}
+
+/// An HTTP client service that [`TraceContextLayer`] made: injects the current span's trace
+/// context into each request, then sends it through the service it wraps.
+#[derive(Debug, Clone)]
+pub struct TraceContext<S> {
+    inner: S,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for TraceContext<S>
+where
+    S: tower_service::Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> S::Future {
+        inject_request(&mut request);
+        self.inner.call(request)
+    }
 }

@@ -31,30 +31,13 @@ use super::rows::{self, Row};
 use super::semconv::{self, Metric, attr};
 use super::shard::{Shard, ShardHistogram};
 use crate::metrics::{
-    Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, LabelValues, MetricType,
-    OtlpName, Sample, SelfFamilies,
+    Collector, ComputedFamily, FamilyDesc, FamilyView, LabelDesc, MetricType, Sample, SelfFamilies,
+    le_labels as le,
 };
 
-/// A label with run-time values, pushed over OTLP under the attribute `key`.
+/// A label with run-time values (as many as the rows), pushed over OTLP under the attribute `key`.
 const fn dynamic(name: &'static str, key: &'static str) -> LabelDesc {
-    LabelDesc {
-        name,
-        values: LabelValues::Bounded(usize::MAX),
-        otlp_key: Some(key),
-    }
-}
-
-/// A label with a fixed set of values, pushed over OTLP under the attribute `key`.
-const fn fixed(
-    name: &'static str,
-    key: &'static str,
-    values: &'static [&'static str],
-) -> LabelDesc {
-    LabelDesc {
-        name,
-        values: LabelValues::Fixed(values),
-        otlp_key: Some(key),
-    }
+    LabelDesc::bounded(name, usize::MAX).otlp(key)
 }
 
 const OPERATION: LabelDesc = dynamic("gen_ai_operation_name", attr::OPERATION_NAME);
@@ -72,11 +55,11 @@ const TOKEN_LABELS: &[LabelDesc] = &[
     OPERATION,
     PROVIDER,
     MODEL,
-    fixed(
+    LabelDesc::fixed(
         "gen_ai_token_type",
-        attr::TOKEN_TYPE,
         &[semconv::token_type::INPUT, semconv::token_type::OUTPUT],
-    ),
+    )
+    .otlp(attr::TOKEN_TYPE),
 ];
 const COST_KINDS: &[&str] = &[
     "input",
@@ -88,21 +71,12 @@ const COST_KINDS: &[&str] = &[
 const COST_LABELS: &[LabelDesc] = &[
     PROVIDER,
     MODEL,
-    fixed("token_type", "obs.llm.token_type", COST_KINDS),
+    LabelDesc::fixed("token_type", COST_KINDS).otlp("obs.llm.token_type"),
 ];
 const MODEL_LABELS: &[LabelDesc] = &[PROVIDER, MODEL];
 
 fn row_labels(row: &Row) -> [&str; 3] {
     [row.operation, row.provider, &row.model]
-}
-
-/// Upper bounds as `le` label values, `+Inf` last.
-fn le(bounds: &[f64]) -> Box<[Box<str>]> {
-    bounds
-        .iter()
-        .map(|&b| crate::expose::format_f64(b).into())
-        .chain(std::iter::once("+Inf".into()))
-        .collect()
 }
 
 static DURATION_LE: LazyLock<Box<[Box<str>]>> =
@@ -269,20 +243,13 @@ const fn convention(
     labels: &'static [LabelDesc],
     samples: crate::metrics::SampleFn<()>,
 ) -> ComputedFamily {
-    ComputedFamily::new(
-        FamilyDesc {
-            name: metric.prometheus_name,
-            help: metric.description,
-            metric_type: MetricType::Histogram,
-            labels,
-            otlp: Some(OtlpName {
-                name: metric.name,
-                unit: metric.unit,
-            }),
-        },
-        (),
-        samples,
-    )
+    let desc = FamilyDesc::new(
+        metric.prometheus_name,
+        metric.description,
+        MetricType::Histogram,
+        labels,
+    );
+    ComputedFamily::new(desc.with_otlp(metric.name, metric.unit), (), samples)
 }
 
 const fn own(
@@ -293,13 +260,7 @@ const fn own(
     samples: crate::metrics::SampleFn<()>,
 ) -> ComputedFamily {
     ComputedFamily::new(
-        FamilyDesc {
-            name,
-            help,
-            metric_type,
-            labels,
-            otlp: None,
-        },
+        FamilyDesc::new(name, help, metric_type, labels),
         (),
         samples,
     )

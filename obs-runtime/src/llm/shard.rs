@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::pricing::ModelPrice;
 use crate::metrics::per_thread::ShardPool;
 pub(crate) use crate::metrics::per_thread::{add_f64, bump};
+pub(crate) use crate::metrics::unit_bounds;
+use crate::metrics::unit_bucket as bucket;
 
 /// Most bucket bounds of a shard histogram.
 pub(crate) const MAX_BOUNDS: usize = 14;
@@ -64,30 +66,6 @@ impl ShardHistogram {
         f64::from_bits(self.sum.load(Ordering::Relaxed))
             + self.sum_units.load(Ordering::Relaxed) as f64 * unit
     }
-}
-
-/// The bucket of `units` in `bounds` (whole units, increasing): the first whose bound is at least
-/// `units`, found by a scan from the smallest (durations and chunk times sit in the low buckets),
-/// or `bounds.len()` for `+Inf`.
-#[inline(always)]
-fn bucket(bounds: &[u64], units: u64) -> usize {
-    let mut bucket = 0;
-    while bucket < bounds.len() && bounds[bucket] < units {
-        bucket += 1;
-    }
-    bucket
-}
-
-/// Bucket bounds in whole units (rounded), `per_unit` of them in one unit of `bounds` (`1e9`
-/// nanoseconds per second, 1 token per token), for counting without float math.
-pub(crate) const fn unit_bounds<const N: usize>(bounds: &[f64], per_unit: f64) -> [u64; N] {
-    let mut out = [0u64; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = (bounds[i] * per_unit + 0.5) as u64;
-        i += 1;
-    }
-    out
 }
 
 /// Chunk times of one stream, counted in the stream's own state (no shared memory per chunk)

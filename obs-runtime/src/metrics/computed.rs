@@ -21,6 +21,7 @@ pub struct ComputedFamily<C = ()> {
     desc: FamilyDesc,
     context: C,
     samples: SampleFn<C>,
+    overflows: Option<fn(&C) -> u64>,
 }
 
 impl<C> ComputedFamily<C> {
@@ -30,7 +31,15 @@ impl<C> ComputedFamily<C> {
             desc,
             context,
             samples,
+            overflows: None,
         }
+    }
+
+    /// The family, with recordings that went to an overflow series (a bounded label at its cap)
+    /// counted by `overflows`, for `obs_label_overflow_total`.
+    pub const fn with_overflows(mut self, overflows: fn(&C) -> u64) -> Self {
+        self.overflows = Some(overflows);
+        self
     }
 }
 
@@ -52,7 +61,7 @@ impl<C: Send + Sync> FamilyView for ComputedFamily<C> {
     }
 
     fn overflows(&self) -> Option<u64> {
-        None
+        self.overflows.map(|count| count(&self.context))
     }
 }
 

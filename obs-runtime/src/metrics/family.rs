@@ -51,6 +51,31 @@ pub struct FamilyDesc {
     pub otlp: Option<OtlpName>,
 }
 
+impl FamilyDesc {
+    /// A family named `name` (namespace included) of `metric_type`, with HELP text `help` and
+    /// `labels`, pushed over OTLP under names derived from its own.
+    pub const fn new(
+        name: &'static str,
+        help: &'static str,
+        metric_type: MetricType,
+        labels: &'static [LabelDesc],
+    ) -> Self {
+        Self {
+            name,
+            help,
+            metric_type,
+            labels,
+            otlp: None,
+        }
+    }
+
+    /// The family, pushed over OTLP as `name` in `unit` (a semantic convention's).
+    pub const fn with_otlp(mut self, name: &'static str, unit: &'static str) -> Self {
+        self.otlp = Some(OtlpName { name, unit });
+        self
+    }
+}
+
 /// A family's name and unit in OpenTelemetry terms, for the OTLP push.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OtlpName {

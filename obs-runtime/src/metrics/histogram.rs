@@ -114,11 +114,7 @@ impl<L: LabelSet> HistogramFamily<L> {
         validate_buckets(bounds)?;
         let core = Core::new(name, help, MetricType::Histogram);
         let stride = bounds.len() + 3;
-        let le = bounds
-            .iter()
-            .map(|&b| crate::expose::format_f64(b).into())
-            .chain(std::iter::once("+Inf".into()))
-            .collect();
+        let le = le_labels(bounds);
         let cells = (0..core.series() * stride)
             .map(|_| AtomicU64::new(0))
             .collect();
@@ -318,6 +314,15 @@ impl<'a> Histogram<'a> {
     fn sum_cell(self) -> &'a AtomicU64 {
         &self.cells[self.cells.len() - 2]
     }
+}
+
+/// Upper bounds `bounds` as `le` label values, `+Inf` last.
+pub(crate) fn le_labels(bounds: &[f64]) -> Box<[Box<str>]> {
+    bounds
+        .iter()
+        .map(|&b| crate::expose::format_f64(b).into())
+        .chain(std::iter::once("+Inf".into()))
+        .collect()
 }
 
 /// The bucket of `value`: how many bounds are below it. A branch-free (vectorised) count beats a

@@ -105,6 +105,31 @@ pub struct LabelDesc {
 }
 
 impl LabelDesc {
+    /// A label named `name` whose values are `values`, in index order.
+    pub const fn fixed(name: &'static str, values: &'static [&'static str]) -> Self {
+        Self {
+            name,
+            values: LabelValues::Fixed(values),
+            otlp_key: None,
+        }
+    }
+
+    /// A label named `name` with run-time values, at most `cap` of them (`usize::MAX` for the
+    /// labels of computed families, whose values are bounded by what they read).
+    pub const fn bounded(name: &'static str, cap: usize) -> Self {
+        Self {
+            name,
+            values: LabelValues::Bounded(cap),
+            otlp_key: None,
+        }
+    }
+
+    /// This label, pushed over OTLP under the attribute `key`.
+    pub const fn otlp(mut self, key: &'static str) -> Self {
+        self.otlp_key = Some(key);
+        self
+    }
+
     /// The key of this label's attribute over OTLP: [`LabelDesc::otlp_key`], else the name.
     pub const fn attribute_key(&self) -> &'static str {
         match self.otlp_key {

@@ -12,6 +12,7 @@ pub(crate) mod per_thread;
 mod registry;
 mod scalar;
 mod stripe;
+mod units;
 
 pub(crate) use computed::SelfFamilies;
 pub use computed::{ComputedFamily, SampleFn};
@@ -20,6 +21,7 @@ pub use exemplar::{Exemplar, Exemplars, current as current_trace_context};
 pub(crate) use exemplar::{enable as enable_exemplars, enter_span, exit_span};
 pub use family::{ExemplarVisitor, FamilyDesc, FamilyView, MetricType, OtlpName, Sample};
 pub use group::Group;
+pub(crate) use histogram::le_labels;
 pub use histogram::{
     BucketError, DEFAULT_BUCKETS, Histogram, HistogramFamily, Timer, histogram_or_default,
     validate_buckets,
@@ -37,3 +39,5 @@ pub use scalar::{
     Counter, CounterFamily, Family, FloatCounter, FloatCounterFamily, FloatGauge, FloatGaugeFamily,
     Gauge, GaugeFamily, ScalarKind, kind,
 };
+#[cfg_attr(not(any(feature = "llm", feature = "serve")), allow(unused_imports))]
+pub(crate) use units::{bucket as unit_bucket, unit_bounds};

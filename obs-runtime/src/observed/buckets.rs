@@ -93,14 +93,7 @@ impl Layout {
     }
 }
 
-/// The `le` label values for `seconds`, `+Inf` last.
-pub(crate) fn le_labels(seconds: &[f64]) -> Box<[Box<str>]> {
-    seconds
-        .iter()
-        .map(|&b| crate::expose::format_f64(b).into())
-        .chain(std::iter::once("+Inf".into()))
-        .collect()
-}
+pub(crate) use crate::metrics::le_labels;
 
 /// The layout of a per-function `static`.
 pub(crate) const fn custom<const N: usize>(buckets: &'static LatencyBuckets<N>) -> Layout {

@@ -16,26 +16,18 @@ use super::callsite::{CallSite, CallSiteSnapshot};
 use super::outcome::Outcome;
 use crate::LabelValue;
 use crate::metrics::{
-    Collector, ComputedFamily, FamilyDesc, LabelDesc, LabelValues, MetricType, Sample, SelfFamilies,
+    Collector, ComputedFamily, FamilyDesc, LabelDesc, MetricType, Sample, SelfFamilies,
 };
 
 const fn dynamic(name: &'static str) -> LabelDesc {
-    LabelDesc {
-        name,
-        values: LabelValues::Bounded(usize::MAX),
-        otlp_key: None,
-    }
+    LabelDesc::bounded(name, usize::MAX)
 }
 
 const SITE_LABELS: &[LabelDesc] = &[dynamic("function"), dynamic("module")];
 const CALL_LABELS: &[LabelDesc] = &[
     dynamic("function"),
     dynamic("module"),
-    LabelDesc {
-        name: "outcome",
-        values: LabelValues::Fixed(<Outcome as LabelValue>::VALUES),
-        otlp_key: None,
-    },
+    LabelDesc::fixed("outcome", <Outcome as LabelValue>::VALUES),
 ];
 const ERROR_LABELS: &[LabelDesc] = &[dynamic("function"), dynamic("module"), dynamic("kind")];
 

@@ -1,9 +1,6 @@
-//! HTTP endpoints: `/metrics` (content-negotiated Prometheus text or OpenMetrics, gzip when
-//! asked), `/health/live` and `/health/ready`.
-//!
-//! Built on axum, because its `Router` is what most tokio services already route with: mount
-//! [`router`] into an existing app (`app.merge(obs_runtime::serve::router(..))`), or hand it to any
-//! hyper server as a tower service; [`Server`] runs it standalone.
+//! The endpoints obs answers itself: `/metrics` (content-negotiated Prometheus text or
+//! OpenMetrics, gzip when asked), `/health`, `/health/live` and `/health/ready`; and the
+//! standalone [`Server`] that runs them.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -25,10 +22,24 @@ struct Endpoints {
     health: Arc<Health>,
 }
 
-/// The `/metrics`, `/health/live` and `/health/ready` routes over `registry` and `health`.
+/// The `/metrics`, `/health`, `/health/live` and `/health/ready` routes over `registry` and
+/// `health`.
+///
+/// `health`'s own families (every check's state, the aggregate status) join `registry`, so
+/// `/metrics` shows them; should `registry` already hold families of those names (another
+/// [`Health`]'s), that is reported as a `tracing` error event with target `obs` and the routes
+/// are served all the same.
 pub fn router(registry: &'static Registry, health: Arc<Health>) -> axum::Router {
+    if let Err(error) = health.register_metrics(registry) {
+        tracing::error!(
+            target: "obs",
+            error = &error as &dyn std::error::Error,
+            "obs: health families not registered"
+        );
+    }
     axum::Router::new()
         .route("/metrics", get(metrics))
+        .route("/health", get(ready))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .with_state(Endpoints { registry, health })
@@ -91,6 +102,8 @@ async fn live() -> Response {
         .into_response()
 }
 
+/// The detailed report (version, uptime, every check's status, latency, last check time and
+/// details): 200 while healthy or degraded, 503 when unhealthy. `/health` and `/health/ready`.
 async fn ready(State(endpoints): State<Endpoints>) -> Response {
     let report = endpoints.health.report().await;
     let status = match report.status {
