@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::HeaderMap;
-use axum::routing::{get, put};
+use axum::routing::{any, get, put};
 use obs_runtime::serve::layer::RequestBody;
 use obs_runtime::serve::{HttpLayer, Server};
 use obs_runtime::{Format, Registry};
+use obs_tests::spans::Collect;
 use obs_tests::{
     HttpResponse, ParsedFamily, family, http_request, openmetrics_parse, promtool_check, text_parse,
 };
@@ -112,6 +113,7 @@ const ROUTES: &[&str] = &[
     "/rt/slow",
     "/rt/stream",
     "/plain/users/{id}",
+    "/rt/span/{id}",
     "",
 ];
 
@@ -462,4 +464,53 @@ async fn the_exposition_of_the_http_families_is_valid() {
         family(&om, "http_server_response_body_size_bytes").unit,
         "bytes"
     );
+}
+
+#[test]
+fn the_span_names_the_route_and_marks_server_errors() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let collect = Collect::default();
+    let subscriber = tracing_subscriber::registry().with(collect.clone());
+    // A current-thread runtime inside the scoped subscriber: the server's tasks run on this
+    // thread, so they see it (the client runs on a blocking thread, untraced).
+    tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let app = Router::new()
+                .route(
+                    "/rt/span/{id}",
+                    any(|| async { (http::StatusCode::SERVICE_UNAVAILABLE, "overloaded") }),
+                )
+                .layer(HttpLayer::new());
+            let server = serve(app).await;
+            let response = send(&server, "PURGE", "/rt/span/42?key=k", &[], b"").await;
+            assert_eq!(response.status, 503);
+            server.shutdown().await.unwrap();
+        });
+    });
+    let spans = collect.0.lock().unwrap();
+    let span = spans
+        .iter()
+        .find(|s| s.name == "http.server.request")
+        .unwrap_or_else(|| panic!("no server span in {spans:#?}"));
+    assert!(span.closed, "the span ends with the response body");
+    let field = |key: &str| span.fields.get(key).map(String::as_str);
+    assert_eq!(field("otel.name"), Some("HTTP /rt/span/{id}"));
+    assert_eq!(field("otel.kind"), Some("server"));
+    assert_eq!(field("http.request.method"), Some("_OTHER"));
+    assert_eq!(field("http.request.method_original"), Some("PURGE"));
+    assert_eq!(field("http.route"), Some("/rt/span/{id}"));
+    assert_eq!(field("http.response.status_code"), Some("503"));
+    assert_eq!(field("error.type"), Some("503"));
+    assert_eq!(field("otel.status_code"), Some("ERROR"));
+    assert!(
+        span.fields
+            .values()
+            .all(|v| !v.contains("42") && !v.contains("key=k"))
+    );
+    let families = scrape();
+    assert_eq!(requests(&families, "_OTHER", "/rt/span/{id}", "503"), 1.0);
 }

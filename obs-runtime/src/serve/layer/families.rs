@@ -162,15 +162,19 @@ pub(super) struct Storage {
     active_used: [AtomicBool; BLOCKS],
 }
 
-pub(super) static STORAGE: LazyLock<Storage> = LazyLock::new(|| Storage {
-    routes: Interner::new(MAX_ROUTES),
-    route_overflows: AtomicU64::new(0),
-    rows: (0..MAX_ROUTES + 2).map(|_| OnceLock::new()).collect(),
-    active: [const { AtomicI64::new(0) }; BLOCKS],
-    active_used: [const { AtomicBool::new(false) }; BLOCKS],
-});
+pub(super) static STORAGE: LazyLock<Storage> = LazyLock::new(Storage::new);
 
 impl Storage {
+    fn new() -> Self {
+        Self {
+            routes: Interner::new(MAX_ROUTES),
+            route_overflows: AtomicU64::new(0),
+            rows: (0..MAX_ROUTES + 2).map(|_| OnceLock::new()).collect(),
+            active: [const { AtomicI64::new(0) }; BLOCKS],
+            active_used: [const { AtomicBool::new(false) }; BLOCKS],
+        }
+    }
+
     /// The route index of `template` (`None` or empty: unmatched), interned on first use.
     #[inline]
     pub(super) fn route(&self, template: Option<&str>) -> usize {
@@ -480,6 +484,22 @@ mod tests {
         assert_eq!(cumulative[13], 1);
         assert_eq!(cumulative[14], 2);
         assert_eq!(*sum, 20_030_000_000);
+    }
+
+    #[test]
+    fn routes_past_the_cap_share_the_overflow_route_and_are_counted() {
+        let storage = Storage::new();
+        let routes: Vec<usize> = (0..MAX_ROUTES + 3)
+            .map(|i| storage.route(Some(&format!("/r{i}/{{id}}"))))
+            .collect();
+        assert_eq!(routes[..MAX_ROUTES], (0..MAX_ROUTES).collect::<Vec<_>>());
+        assert_eq!(routes[MAX_ROUTES..], [OVERFLOW_ROUTE; 3]);
+        assert_eq!(storage.route_overflows.load(Ordering::Relaxed), 3);
+        // Known templates still find their own row; unmatched requests are not overflows.
+        assert_eq!(storage.route(Some("/r7/{id}")), 7);
+        assert_eq!(storage.route(None), UNMATCHED);
+        assert_eq!(storage.route_overflows.load(Ordering::Relaxed), 3);
+        assert_eq!(storage.route_label(OVERFLOW_ROUTE), OVERFLOW_VALUE);
     }
 
     #[test]

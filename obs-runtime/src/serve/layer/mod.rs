@@ -12,19 +12,22 @@
 //!
 //! Per request:
 //!
-//! - a server span (see [`span`](self#the-span)), entered while the service's future and the
+//! - a server span (see [the span](self#the-span)), entered while the service's future and the
 //!   response body are polled, so the handler's own spans (`#[observed]`, `#[llm_call]`) are its
 //!   children; with the `otlp` feature it continues an incoming W3C `traceparent`;
 //! - the semantic conventions' `http.server.*` metrics by method, route template, status code and
-//!   scheme (see [`families`](self#the-metrics)), recorded when the response body ends (or is
-//!   dropped: a client that disconnects mid-stream still counts, with what was sent);
+//!   scheme (see [the metrics](self#the-metrics)), recorded when the response body ends (or is
+//!   dropped: a client that disconnects mid-stream still counts, with what was sent); a request
+//!   that got no response (the service returned an error, or the client left before the
+//!   response was ready) is recorded without a status code;
 //! - a request id: the client's `x-request-id` when well formed (1 to 128 characters of
 //!   `[A-Za-z0-9._-]`), else a new random UUID, which replaces it on the request (so the handler
 //!   and its outgoing calls see it); on the span and echoed on the response; never a label;
 //! - a handler that panics (in `call` or while its future is polled) is counted in
 //!   `obs_http_server_panics_total{http_route}` and answered `500` with an empty body, so one
 //!   bad request does not tear down the connection; [`HttpLayer::catch_panics`]`(false)` counts
-//!   the panic and lets it unwind instead.
+//!   the panic and lets it unwind instead. A panic while the response body is being streamed is
+//!   not caught (the status line has gone out already).
 //!
 //! # The route template
 //!

@@ -1,9 +1,9 @@
 //! The server span of a request: kind server, named `{method} {route}` (its `otel.name`), with
 //! the semantic conventions' attributes that carry no personal data and no unbounded path:
-//! `http.request.method`, `http.route` (the template), `url.scheme`, `server.address`,
-//! `server.port`, `network.protocol.version`, and when the response is known
-//! `http.response.status_code`; a 5xx (or a service error) sets `error.type` and the span's
-//! status to error. The request id is `http.request.header.x-request-id`. Never recorded:
+//! `http.request.method` (and `http.request.method_original` when that is `_OTHER`),
+//! `http.route` (the template), `url.scheme`, `server.address`, `server.port`,
+//! `network.protocol.version`, and when the response is known `http.response.status_code`; a 5xx
+//! (or a service error) sets `error.type` and the span's status to error. The request id is `http.request.header.x-request-id`. Never recorded:
 //! `url.path`, `url.query`, `url.full`, `client.address`, `user_agent.original`, bodies.
 //!
 //! With the `otlp` feature an incoming W3C `traceparent` (and `tracestate`) becomes the span's
@@ -32,6 +32,7 @@ pub(super) fn server_span<B>(
         otel.kind = "server",
         otel.status_code = Empty,
         http.request.method = method,
+        http.request.method_original = Empty,
         http.route = Empty,
         http.response.status_code = Empty,
         url.scheme = scheme.as_str(),
@@ -44,8 +45,14 @@ pub(super) fn server_span<B>(
     if span.is_disabled() {
         return span;
     }
-    // The conventions' span name: `{method} {route}`, `HTTP` for a method they do not know.
-    let method_name = if method == "_OTHER" { "HTTP" } else { method };
+    // The conventions' span name: `{method} {route}`, `HTTP` for a method they do not know (whose
+    // name is kept apart).
+    let method_name = if method == "_OTHER" {
+        span.record("http.request.method_original", request.method().as_str());
+        "HTTP"
+    } else {
+        method
+    };
     match route.filter(|r| !r.is_empty()) {
         Some(route) => {
             span.record("http.route", route);
