@@ -263,60 +263,37 @@ impl Upstream {
     }
 }
 
-// One function per provider and shape: `provider` is a literal of the attribute.
+// Two functions per provider, unary and streamed: `provider` is a literal of the attribute.
+// `$name:tt`, not `:literal`: a `literal` fragment reaches the attribute wrapped in an invisible
+// group, which it does not take for a string literal.
+macro_rules! provider_calls {
+    ($provider:ident, $name:tt, $unary:ident, $stream:ident) => {
+        #[llm_call(provider = $name, model = call.model, usage = OpenAiJson, error_kind,
+                    temperature = call.temperature, max_tokens = call.max_tokens,
+                    server_address = "127.0.0.1", server_port = port)]
+        async fn $unary(
+            upstream: &Upstream,
+            call: &Call,
+            port: u16,
+        ) -> Result<Value, UpstreamError> {
+            upstream
+                .complete(Provider::$provider, call.body.clone())
+                .await
+        }
 
-#[llm_call(provider = "openai", model = call.model, usage = OpenAiJson, error_kind,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-async fn openai(upstream: &Upstream, call: &Call, port: u16) -> Result<Value, UpstreamError> {
-    upstream.complete(Provider::OpenAi, call.body.clone()).await
+        #[llm_call(provider = $name, model = call.model, usage = OpenAiJson, error_kind, stream,
+                    temperature = call.temperature, max_tokens = call.max_tokens,
+                    server_address = "127.0.0.1", server_port = port)]
+        fn $stream(
+            upstream: Arc<Upstream>,
+            call: Call,
+            port: u16,
+        ) -> impl Stream<Item = Result<Value, UpstreamError>> + Send + 'static {
+            upstream.chunks(Provider::$provider, call.body)
+        }
+    };
 }
 
-#[llm_call(provider = "anthropic", model = call.model, usage = OpenAiJson, error_kind,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-async fn anthropic(upstream: &Upstream, call: &Call, port: u16) -> Result<Value, UpstreamError> {
-    upstream
-        .complete(Provider::Anthropic, call.body.clone())
-        .await
-}
-
-#[llm_call(provider = "gcp.gemini", model = call.model, usage = OpenAiJson, error_kind,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-async fn gemini(upstream: &Upstream, call: &Call, port: u16) -> Result<Value, UpstreamError> {
-    upstream.complete(Provider::Gemini, call.body.clone()).await
-}
-
-#[llm_call(provider = "openai", model = call.model, usage = OpenAiJson, error_kind, stream,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-fn openai_stream(
-    upstream: Arc<Upstream>,
-    call: Call,
-    port: u16,
-) -> impl Stream<Item = Result<Value, UpstreamError>> + Send + 'static {
-    upstream.chunks(Provider::OpenAi, call.body)
-}
-
-#[llm_call(provider = "anthropic", model = call.model, usage = OpenAiJson, error_kind, stream,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-fn anthropic_stream(
-    upstream: Arc<Upstream>,
-    call: Call,
-    port: u16,
-) -> impl Stream<Item = Result<Value, UpstreamError>> + Send + 'static {
-    upstream.chunks(Provider::Anthropic, call.body)
-}
-
-#[llm_call(provider = "gcp.gemini", model = call.model, usage = OpenAiJson, error_kind, stream,
-    temperature = call.temperature, max_tokens = call.max_tokens,
-    server_address = "127.0.0.1", server_port = port)]
-fn gemini_stream(
-    upstream: Arc<Upstream>,
-    call: Call,
-    port: u16,
-) -> impl Stream<Item = Result<Value, UpstreamError>> + Send + 'static {
-    upstream.chunks(Provider::Gemini, call.body)
-}
+provider_calls!(OpenAi, "openai", openai, openai_stream);
+provider_calls!(Anthropic, "anthropic", anthropic, anthropic_stream);
+provider_calls!(Gemini, "gcp.gemini", gemini, gemini_stream);

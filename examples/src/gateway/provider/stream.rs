@@ -233,7 +233,7 @@ mod tests {
                 usages.push(Tokens::read(&c).map(|t| t.completion));
             }
         }
-        assert_eq!(text, vec!["w"; 10].join(" "));
+        assert_eq!(text, ["w"; 10].join(" "));
         assert_eq!(
             usages,
             [Some(3), Some(7), Some(11), Some(13), Some(13), Some(13)]
