@@ -10,6 +10,8 @@ use super::event::AuditEvent;
 use super::stats::{self, Count};
 
 /// What callers hand to the writer.
+// Events are nearly all of what is queued: boxing them would add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Pending {
     /// An event with its id; `done` is set for a durable call, which waits on it.
     Event {
@@ -88,7 +90,10 @@ impl Queue {
             }
             match self.when_full {
                 WhenFull::Block => {
-                    state = self.room.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    state = self
+                        .room
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
                 }
                 WhenFull::DropAndCount => {
                     stats::add(Count::Dropped, 1);
@@ -121,7 +126,12 @@ impl Queue {
                 return true;
             }
             match deadline {
-                None => state = self.work.wait(state).unwrap_or_else(PoisonError::into_inner),
+                None => {
+                    state = self
+                        .work
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner)
+                }
                 Some(d) => {
                     let now = Instant::now();
                     if d <= now {
