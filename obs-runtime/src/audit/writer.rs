@@ -125,18 +125,19 @@ impl Writer {
 
     /// The writer thread's body: until shutdown (or a stop), then a final sync and checkpoint.
     pub(crate) fn run(mut self) -> Result<(), AuditError> {
+        // Swapped with the queue's vector each time, so both keep their capacity.
         let mut batch = Vec::new();
         loop {
             let closing = self.queue.take(self.next_deadline(), &mut batch);
             let retry = self.retry_at.is_some_and(|t| t <= Instant::now());
-            let mut work = if !self.held.is_empty() && (retry || closing || !batch.is_empty()) {
+            if !self.held.is_empty() && (retry || closing || !batch.is_empty()) {
+                // Held events were submitted first: they go first.
                 self.retry_at = None;
-                std::mem::take(&mut self.held)
-            } else {
-                Vec::new()
-            };
-            work.append(&mut batch);
-            let result = self.process(work, closing);
+                let mut held = std::mem::take(&mut self.held);
+                held.append(&mut batch);
+                batch = held;
+            }
+            let result = self.process(&mut batch, closing);
             self.tell_queue();
             if let Err(AuditError::Stopped(why)) = result {
                 return Err(self.stop(why));
@@ -190,10 +191,10 @@ impl Writer {
 
     /// Writes `work` (events in order; flush markers), then syncs as the policy says. Returns
     /// the first error (the callers concerned have been told).
-    fn process(&mut self, work: Vec<Pending>, closing: bool) -> Result<(), AuditError> {
+    fn process(&mut self, work: &mut Vec<Pending>, closing: bool) -> Result<(), AuditError> {
         let mut flushes = Vec::new();
         let mut failed: Option<AuditError> = None;
-        for p in work {
+        for p in work.drain(..) {
             if let Some(e) = &failed {
                 self.fail_or_hold(p, e);
                 continue;
@@ -467,8 +468,8 @@ impl Writer {
     fn finish(mut self) -> Result<(), AuditError> {
         let mut result = Ok(());
         if !self.held.is_empty() {
-            let held = std::mem::take(&mut self.held);
-            let _ = self.process(held, true);
+            let mut held = std::mem::take(&mut self.held);
+            let _ = self.process(&mut held, true);
             self.tell_queue();
             if !self.held.is_empty() {
                 let lost = self.held.len();
