@@ -490,3 +490,114 @@ impl Writer {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::audit::segment::faults::{self, Fault};
+    use crate::audit::segment::tests::tempdir;
+    use crate::audit::{AuditConfig, AuditError, AuditEvent, AuditLog, SyncPolicy, WhenFull};
+
+    fn event(n: u64) -> AuditEvent {
+        AuditEvent::new("config.update").field("n", n)
+    }
+
+    /// (file name, seq, n) of every record, segment by segment.
+    fn records(dir: &Path) -> Vec<(String, u64, Option<u64>)> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".jsonl") && n.starts_with("audit-"))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            for line in std::fs::read_to_string(dir.join(&name)).unwrap().lines() {
+                let v: Value = serde_json::from_str(line).unwrap();
+                out.push((
+                    name.clone(),
+                    v["seq"].as_u64().unwrap(),
+                    v["fields"]["n"].as_u64(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn open(dir: &Path, buffered: bool) -> AuditLog {
+        let mut c = AuditConfig::new(dir, "svc");
+        c.sync = SyncPolicy::Always;
+        if buffered {
+            c.delivery = crate::audit::Delivery::Buffered {
+                capacity: 100,
+                when_full: WhenFull::Block,
+            };
+        }
+        AuditLog::open(c).unwrap()
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_failing_durable_calls_and_holding_buffered_events() {
+        let dir = tempdir("write-fault");
+        let log = open(&dir, true);
+        log.record(event(0)).unwrap();
+        faults::set(&dir, Fault::Write, true);
+        let e = log.record(event(1)).unwrap_err();
+        assert!(
+            matches!(&e, AuditError::Io { source, .. } if source.raw_os_error() == Some(28)),
+            "{e}"
+        );
+        for n in 2..5 {
+            log.append(event(n)).unwrap();
+        }
+        assert!(log.flush().is_err());
+        // Nothing partial on disk: only the first record.
+        assert_eq!(records(&dir).len(), 1);
+        faults::set(&dir, Fault::Write, false);
+        log.flush().unwrap();
+        log.record(event(5)).unwrap();
+        log.shutdown().unwrap();
+        let got = records(&dir);
+        let ns: Vec<Option<u64>> = got.iter().map(|r| r.2).collect();
+        assert_eq!(ns, [Some(0), Some(2), Some(3), Some(4), Some(5)]);
+        let seqs: Vec<u64> = got.iter().map(|r| r.1).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+        // The log reopens cleanly: no damage.
+        open(&dir, false).shutdown().unwrap();
+    }
+
+    #[test]
+    fn a_failed_sync_retires_its_segment_for_good_and_the_chain_goes_on_in_a_new_one() {
+        let dir = tempdir("sync-fault");
+        let log = open(&dir, false);
+        log.record(event(0)).unwrap();
+        faults::set(&dir, Fault::Sync, true);
+        let e = log.record(event(1)).unwrap_err();
+        assert!(
+            matches!(&e, AuditError::Fsync { segment, .. } if segment.ends_with("audit-00000000000000000001.jsonl")),
+            "{e}"
+        );
+        let first = dir.join("audit-00000000000000000001.jsonl");
+        let tries = faults::syncs(&first);
+        faults::set(&dir, Fault::Sync, false);
+        log.record(event(2)).unwrap();
+        log.shutdown().unwrap();
+        // Never synced again after its failure.
+        assert_eq!(faults::syncs(&first), tries);
+        let got = records(&dir);
+        let first_name = "audit-00000000000000000001.jsonl".to_owned();
+        let next_name = "audit-00000000000000000003.jsonl".to_owned();
+        assert_eq!(
+            got,
+            [
+                (first_name.clone(), 1, Some(0)),
+                (first_name, 2, Some(1)),
+                (next_name, 3, Some(2)),
+            ]
+        );
+        open(&dir, false).shutdown().unwrap();
+    }
+}
