@@ -480,6 +480,24 @@ fn checkpoints_every_n_records_at_rotation_and_at_shutdown() {
         assert_eq!(c.sig, hex(&TestSigner.sign(&c.message())));
     }
     assert_eq!(*sink.0.lock().unwrap(), lines);
+
+    // Reopened: nothing new, no new checkpoint; one more record, one more at shutdown.
+    let reopen = |dir: &Path| {
+        let mut c = config(dir);
+        c.checkpoint = Some(CheckpointConfig::new(Arc::new(TestSigner)));
+        AuditLog::open(c).unwrap()
+    };
+    reopen(&dir).shutdown().unwrap();
+    assert_eq!(
+        fs::read_to_string(dir.join("checkpoints.jsonl")).unwrap(),
+        text
+    );
+    let log = reopen(&dir);
+    log.record(event(25)).unwrap();
+    log.shutdown().unwrap();
+    let after = fs::read_to_string(dir.join("checkpoints.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(after.lines().last().unwrap()).unwrap();
+    assert_eq!((after.lines().count(), last["seq"].as_u64()), (4, Some(26)));
 }
 
 #[test]

@@ -22,12 +22,23 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
+    /// The checkpoint state of the log in `dir`, continuing after the last checkpoint in its
+    /// `checkpoints.jsonl`, if any.
     pub(crate) fn new(dir: &Path, config: CheckpointConfig) -> Self {
+        let path = dir.join(CHECKPOINTS_FILE);
+        let last_seq = std::fs::read(&path)
+            .ok()
+            .and_then(|text| {
+                let line = text.split(|&b| b == b'\n').rev().find(|l| !l.is_empty())?;
+                let value: serde_json::Value = serde_json::from_slice(line).ok()?;
+                Checkpoint::from_value(&value)
+            })
+            .map_or(0, |c| c.seq);
         Self {
             config,
-            path: dir.join(CHECKPOINTS_FILE),
+            path,
             file: None,
-            last_seq: 0,
+            last_seq,
             last_at: Instant::now(),
         }
     }
@@ -49,6 +60,8 @@ impl Checkpointer {
     /// Makes a checkpoint of the synced record `seq` with hash `hash`, unless one covers it
     /// already. Errors are counted; a failed `checkpoints.jsonl` write is returned.
     pub(crate) fn make(&mut self, dir: &Path, seq: u64, hash: &[u8; 32]) -> Result<(), AuditError> {
+        // Also when there is nothing new to cover: the timer waits another period.
+        self.last_at = Instant::now();
         if seq <= self.last_seq {
             return Ok(());
         }
@@ -64,7 +77,6 @@ impl Checkpointer {
         };
         checkpoint.sig = hex(&signer.sign(&checkpoint.message()));
         self.last_seq = seq;
-        self.last_at = Instant::now();
         if let Err(e) = self.append(dir, &checkpoint) {
             stats::add(Count::Errors, 1);
             self.file = None;

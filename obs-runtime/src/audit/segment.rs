@@ -2,9 +2,9 @@
 //! syncing the directory, and reading records back (plain or gzip).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader};
 #[cfg(not(test))]
 use std::io::Write;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 

@@ -177,15 +177,22 @@ impl Writer {
             .as_ref()
             .and_then(|c| c.due_at(self.chain.last_seq()))
             .is_some_and(|t| t <= now);
-        if checkpoint_due && (!self.dirty || self.sync_now().is_ok()) {
+        if checkpoint_due {
+            // Checkpoints cover synced records only; the timer restarts either way.
+            let _ = self.sync_now();
             self.checkpoint();
         }
         let old = match (&self.segment, self.rotate.max_age) {
             (Some(s), Some(max)) => s.records > 0 && s.started + max <= now,
             _ => false,
         };
-        if old && self.rotate_segment().is_ok() {
-            self.retention();
+        if old {
+            if self.rotate_segment().is_ok() {
+                self.retention();
+            } else if let Some(s) = &mut self.segment {
+                // Try again a period later rather than at once.
+                s.started = now;
+            }
         }
     }
 
@@ -423,12 +430,11 @@ impl Writer {
         Ok(())
     }
 
-    /// A checkpoint of the last synced record, if checkpoints are configured.
+    /// A checkpoint of the last synced record, if checkpoints are configured (failures are
+    /// counted).
     fn checkpoint(&mut self) {
         let (seq, hash) = self.synced;
-        if let Some(c) = &mut self.checkpoints
-            && seq > 0
-        {
+        if let Some(c) = &mut self.checkpoints {
             let _ = c.make(&self.dir, seq, &hash);
         }
     }
