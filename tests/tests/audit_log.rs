@@ -554,3 +554,74 @@ fn self_metrics_count_events_bytes_and_fsyncs() {
     assert!(value("obs_audit_bytes_total") >= 200.0);
     assert!(value("obs_audit_fsync_duration_seconds_count") >= 1.0);
 }
+
+/// The segment files of `dir` and their total size.
+fn on_disk(dir: &Path) -> (usize, u64) {
+    let files = segment_files(dir);
+    let bytes = files
+        .iter()
+        .map(|(_, p)| fs::metadata(p).unwrap().len())
+        .sum();
+    (files.len(), bytes)
+}
+
+#[test]
+fn retention_by_total_size_and_by_age() {
+    // By size: at most 12 KiB of 4 KiB segments stay (a segment may pass 4 KiB by one record).
+    let dir = fresh_dir("retention-bytes");
+    let mut c = config(&dir);
+    c.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: false,
+    };
+    c.retain = Retention {
+        max_bytes: Some(12 << 10),
+        ..Retention::default()
+    };
+    let log = AuditLog::open(c).unwrap();
+    for n in 0..200 {
+        log.append(event(n)).unwrap();
+    }
+    log.shutdown().unwrap();
+    let (count, bytes) = on_disk(&dir);
+    assert!(
+        bytes <= (12 << 10) + 1024,
+        "{count} segments, {bytes} bytes"
+    );
+    let all = records(&dir);
+    assert!(all[0]["seq"].as_u64().unwrap() > 1);
+    assert_eq!(ns(&all).last(), Some(&199));
+
+    // By age: segments last written before the limit go at the next rotation.
+    let dir = fresh_dir("retention-age");
+    let mut c = config(&dir);
+    c.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: false,
+    };
+    c.retain = Retention {
+        max_age: Some(Duration::from_millis(200)),
+        ..Retention::default()
+    };
+    let log = AuditLog::open(c).unwrap();
+    for n in 0..40 {
+        log.append(event(n)).unwrap();
+    }
+    log.flush().unwrap();
+    let (before, _) = on_disk(&dir);
+    assert!(before >= 3, "{before}");
+    thread::sleep(Duration::from_millis(300));
+    for n in 40..60 {
+        log.append(event(n)).unwrap();
+    }
+    log.shutdown().unwrap();
+    let all = records(&dir);
+    let first_n = ns(&all)[0];
+    assert!(
+        first_n >= 40 - 10,
+        "old segments were kept: the log starts at n = {first_n}"
+    );
+    assert!(all.iter().any(|r| r["kind"] == "retention"));
+}
