@@ -26,7 +26,8 @@ pub trait CheckpointSigner: Send + Sync {
 
 /// Somewhere else to keep checkpoints (another host, an object store, a transparency log).
 pub trait CheckpointSink: Send + Sync {
-    /// Stores `checkpoint`. Called from the writer thread: keep it short or hand off.
+    /// Stores `checkpoint`. Called from the writer thread: keep it short or hand off, and never
+    /// record into the same log from here (the writer would wait for itself).
     fn put(&self, checkpoint: &Checkpoint) -> Result<(), AuditError>;
 }
 

@@ -35,8 +35,8 @@
 //!
 //! One writer thread per log encodes, chains and writes each batch of queued records with one
 //! `write`, then syncs per [`SyncPolicy`] (group commit every 5 ms by default). [`AuditLog::record`]
-//! (and `record_async`) return once the record is durable, and return the error otherwise (fail
-//! closed); [`AuditLog::append`] only queues, into a bounded queue that blocks or drops and counts
+//! (which blocks its thread; in async code use `record_async`, which does not) returns once the
+//! record is durable, and returns the error otherwise (fail closed); [`AuditLog::append`] only queues, into a bounded queue that blocks or drops and counts
 //! per [`WhenFull`]. A failed `fsync` closes its segment for good (it is never retried on it).
 //! On reopen a torn tail (an unterminated or unparsable last line, as a crash leaves) is cut and
 //! a `repair` record says so; damage anywhere else stops the log with [`AuditError::Corrupt`].
