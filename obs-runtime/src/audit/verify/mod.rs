@@ -76,6 +76,9 @@ mod segments;
 mod stream;
 mod walk;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::Path;
 #[cfg(feature = "audit-sign")]
 use std::path::PathBuf;
