@@ -79,7 +79,10 @@ impl fmt::Display for KeyError {
                 write!(f, "cannot read key file {}: {source}", path.display())
             }
             KeyError::Env { var } => {
-                write!(f, "the environment variable {var} (a key) is not set or not UTF-8")
+                write!(
+                    f,
+                    "the environment variable {var} (a key) is not set or not UTF-8"
+                )
             }
             KeyError::Format { from, why } => write!(f, "the key in {from} is unusable: {why}"),
             KeyError::EmptyKeyId => f.write_str("the signing key id is empty"),
@@ -234,7 +237,9 @@ impl CheckpointKey {
 
 impl fmt::Debug for CheckpointKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CheckpointKey").field(&self.to_hex()).finish()
+        f.debug_tuple("CheckpointKey")
+            .field(&self.to_hex())
+            .finish()
     }
 }
 
@@ -387,7 +392,10 @@ mod tests {
 
         let missing = dir.join("missing.pem");
         let err = Ed25519Signer::from_file(&missing, "k1").unwrap_err();
-        assert!(matches!(&err, KeyError::Io { path, .. } if *path == missing), "{err}");
+        assert!(
+            matches!(&err, KeyError::Io { path, .. } if *path == missing),
+            "{err}"
+        );
         assert!(matches!(
             Ed25519Signer::from_file(&path, ""),
             Err(KeyError::EmptyKeyId)

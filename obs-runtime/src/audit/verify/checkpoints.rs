@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 #[cfg(feature = "audit-sign")]
 use std::path::Path;
 
-use super::problem::{Problem, ProblemKind};
+use super::problem::Problem;
 #[cfg(feature = "audit-sign")]
 use {
     super::error::VerifyError,
+    super::problem::ProblemKind,
     super::segments::{Next, Reader},
-    crate::audit::checkpoint::{Checkpoint, checkpoint_field},
     crate::audit::sign::CheckpointKey,
+    crate::audit::{Checkpoint, checkpoint_field},
 };
 
 /// A checkpoint whose signature verified.
@@ -74,7 +75,11 @@ impl Checkpoints {
                     .as_ref()
                     .and_then(|v| v.get(checkpoint_field::SEQ))
                     .and_then(serde_json::Value::as_u64);
-                cps.note(line.number, seq, "not a checkpoint (JSON with seq, hash, time, key_id, sig)".into());
+                cps.note(
+                    line.number,
+                    seq,
+                    "not a checkpoint (JSON with seq, hash, time, key_id, sig)".into(),
+                );
                 continue;
             };
             match key.verify(&cp) {
@@ -93,7 +98,11 @@ impl Checkpoints {
             }
         }
         if cps.signed == 0 && cps.problems.is_none() {
-            cps.note(0, None, "no checkpoint in the file, but a public key was given".into());
+            cps.note(
+                0,
+                None,
+                "no checkpoint in the file, but a public key was given".into(),
+            );
         }
         Ok(cps)
     }

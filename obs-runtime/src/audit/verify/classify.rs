@@ -73,12 +73,7 @@ impl Walk<'_> {
                 base.seq,
                 self.at(base.loc)
             );
-            return Ok(self.problem(
-                ProblemKind::Inserted,
-                first.loc,
-                Some(first.seq),
-                detail,
-            ));
+            return Ok(self.problem(ProblemKind::Inserted, first.loc, Some(first.seq), detail));
         }
         if rec.seq > expected {
             return self.classify_gap(loc, rec, last, stream);

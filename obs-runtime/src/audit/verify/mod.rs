@@ -164,7 +164,10 @@ pub fn verify_dir(dir: impl AsRef<Path>, options: &VerifyOptions) -> Result<Repo
 }
 
 #[cfg(feature = "audit-sign")]
-fn load_checkpoints(dir: &Path, options: &VerifyOptions) -> Result<Option<Checkpoints>, VerifyError> {
+fn load_checkpoints(
+    dir: &Path,
+    options: &VerifyOptions,
+) -> Result<Option<Checkpoints>, VerifyError> {
     let Some(key) = &options.public_key else {
         return Ok(None);
     };

@@ -28,8 +28,6 @@ pub(super) enum Parsed {
     HashMismatch {
         /// Its `seq`, when it has one.
         seq: Option<u64>,
-        /// Its `prev`, when it has one.
-        prev: Option<String>,
         /// The hash it claims.
         claimed: String,
         /// The hash of its content.
@@ -60,7 +58,6 @@ pub(super) fn parse(bytes: &[u8]) -> Parsed {
     if actual != claimed {
         return Parsed::HashMismatch {
             seq,
-            prev: prev.map(str::to_owned),
             claimed: claimed.to_owned(),
             actual,
         };

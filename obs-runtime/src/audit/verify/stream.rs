@@ -17,7 +17,7 @@ pub(super) struct Loc {
 #[derive(Debug)]
 pub(super) enum Item {
     /// A segment begins (given for empty segments too).
-    SegmentStart(usize),
+    SegmentStart,
     /// A complete (`\n`-terminated) line, judged.
     Line(Loc, Parsed),
     /// A last line without `\n`.
@@ -59,7 +59,7 @@ impl<'a> Stream<'a> {
             let index = self.next_segment;
             self.reader = Some((index, Reader::open(segment)?));
             self.next_segment += 1;
-            return Ok(Some(Item::SegmentStart(index)));
+            return Ok(Some(Item::SegmentStart));
         };
         let segment = *index;
         match reader.next_line()? {
@@ -103,7 +103,7 @@ impl<'a> Stream<'a> {
     pub fn next_record(&mut self) -> Result<Option<(Loc, Rec)>, VerifyError> {
         loop {
             match self.next_item()? {
-                Some(Item::SegmentStart(_)) => continue,
+                Some(Item::SegmentStart) => continue,
                 Some(Item::Line(loc, Parsed::Record(rec))) => return Ok(Some((loc, rec))),
                 _ => return Ok(None),
             }

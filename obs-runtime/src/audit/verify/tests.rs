@@ -113,12 +113,6 @@ impl Chain {
     fn line(&self, segment: usize, line: usize) -> &str {
         &self.segments[segment].1[line - 1]
     }
-
-    /// The seq of the record at `segment`, `line` (1-based).
-    fn seq_at(&self, segment: usize, line: usize) -> u64 {
-        let v: Value = serde_json::from_str(self.line(segment, line)).unwrap();
-        v["seq"].as_u64().unwrap()
-    }
 }
 
 fn seg(n: u64) -> String {
@@ -132,7 +126,10 @@ fn verify(dir: &Path, options: &VerifyOptions) -> Report {
 /// Verifies and returns the problem, which must be there.
 fn problem(dir: &Path, options: &VerifyOptions) -> Problem {
     let report = verify(dir, options);
-    report.problem.unwrap_or_else(|| panic!("no problem found: {report:?}"))
+    match report.problem {
+        Some(p) => p,
+        None => panic!("no problem found: {report:?}"),
+    }
 }
 
 fn expect(p: &Problem, kind: ProblemKind, file: &str, line: Option<u64>, seq: Option<u64>) {
@@ -357,7 +354,13 @@ fn a_bad_mac_is_named() {
     let p = problem(&dir.0, &options);
     expect(&p, ProblemKind::BadMac, &seg(21), Some(3), Some(23));
     let wrong = VerifyOptions::new().mac_key(MacKey::new("k1", vec![7; 32]).unwrap());
-    expect(&problem(&dir.0, &wrong), ProblemKind::BadMac, &seg(1), Some(1), Some(1));
+    expect(
+        &problem(&dir.0, &wrong),
+        ProblemKind::BadMac,
+        &seg(1),
+        Some(1),
+        Some(1),
+    );
 }
 
 #[test]
@@ -412,7 +415,10 @@ fn an_incomplete_last_line_is_a_torn_tail_and_elsewhere_truncation() {
     let chain = three_segments(false);
     chain.write(&dir.0);
     let last = dir.0.join(seg(21));
-    let mut f = std::fs::OpenOptions::new().append(true).open(&last).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&last)
+        .unwrap();
     f.write_all(&chain.line(2, 1).as_bytes()[..40]).unwrap();
     drop(f);
     let p = problem(&dir.0, &VerifyOptions::new());
@@ -422,7 +428,10 @@ fn an_incomplete_last_line_is_a_torn_tail_and_elsewhere_truncation() {
     chain.write(&dir.0);
     let middle = dir.0.join(seg(11));
     let len = std::fs::metadata(&middle).unwrap().len();
-    let f = std::fs::OpenOptions::new().write(true).open(&middle).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&middle)
+        .unwrap();
     f.set_len(len - 30).unwrap();
     let p = problem(&dir.0, &VerifyOptions::new());
     expect(&p, ProblemKind::Truncated, &seg(11), Some(10), Some(20));
@@ -458,7 +467,13 @@ fn a_log_after_retention_needs_the_retention_record() {
     );
     chain.write(&dir.0);
     let p = problem(&dir.0, &VerifyOptions::new());
-    expect(&p, ProblemKind::MissingSegment, &seg(101), Some(1), Some(51));
+    expect(
+        &p,
+        ProblemKind::MissingSegment,
+        &seg(101),
+        Some(1),
+        Some(51),
+    );
 }
 
 #[test]
@@ -527,8 +542,8 @@ fn an_empty_directory_is_a_missing_segment_and_a_missing_one_an_error() {
 #[cfg(feature = "audit-sign")]
 mod checkpoints {
     use super::*;
+    use crate::audit::Checkpoint;
     use crate::audit::CheckpointSigner;
-    use crate::audit::checkpoint::Checkpoint;
     use crate::audit::sign::Ed25519Signer;
 
     const SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
@@ -630,12 +645,21 @@ mod checkpoints {
         let path = dir.0.join("checkpoints.jsonl");
         write_checkpoints(&path, &chain, &[10, 20]);
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let mut lines: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         lines[1]["time"] = "2027-01-01T00:00:00.000000000Z".into();
         let text: String = lines.iter().map(|v| format!("{v}\n")).collect();
         std::fs::write(&path, text).unwrap();
         let p = problem(&dir.0, &options());
-        expect(&p, ProblemKind::BadCheckpoint, &path.display().to_string(), Some(2), Some(20));
+        expect(
+            &p,
+            ProblemKind::BadCheckpoint,
+            &path.display().to_string(),
+            Some(2),
+            Some(20),
+        );
 
         std::fs::remove_file(&path).unwrap();
         let p = problem(&dir.0, &options());

@@ -90,7 +90,13 @@ impl<'a> Walk<'a> {
     }
 
     /// A problem at `loc`.
-    pub fn problem(&self, kind: ProblemKind, loc: Loc, seq: Option<u64>, detail: String) -> Problem {
+    pub fn problem(
+        &self,
+        kind: ProblemKind,
+        loc: Loc,
+        seq: Option<u64>,
+        detail: String,
+    ) -> Problem {
         Problem {
             kind,
             file: self.file(loc.segment),
@@ -113,7 +119,7 @@ impl<'a> Walk<'a> {
         let mut cut = false;
         while let Some(item) = stream.next_item()? {
             match item {
-                Item::SegmentStart(_) => {}
+                Item::SegmentStart => {}
                 Item::Line(loc, parsed) => {
                     self.lines_in[loc.segment] = loc.line;
                     let found = match parsed {

@@ -60,10 +60,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             continue;
         };
         let flag = flag.to_owned();
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--help" => return Ok(Command::Help),
             "--json" => out.json = true,
@@ -138,7 +135,10 @@ mod tests {
             (&["a", "b"][..], "more than one"),
             (&["a", "--hmac-key-env"][..], "needs a value"),
             (&["a", "--frobnicate"][..], "unknown option --frobnicate"),
-            (&["a", "--public-key", "x", "--public-key-file", "y"][..], "not both"),
+            (
+                &["a", "--public-key", "x", "--public-key-file", "y"][..],
+                "not both",
+            ),
             (&["a", "--hmac-key-id", "k"][..], "needs --hmac-key-env"),
             (&["a", "--checkpoints", "c"][..], "needs a public key"),
         ] {

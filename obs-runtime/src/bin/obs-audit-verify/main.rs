@@ -85,7 +85,8 @@ fn options(args: &Args) -> Result<VerifyOptions, (u8, String)> {
 /// Reports an error (as JSON with `--json`) and returns its exit code.
 fn fail(args: &Args, code: u8, why: &str) -> ExitCode {
     if args.json {
-        let json = serde_json::json!({"ok": false, "error": why, "dir": args.dir.display().to_string()});
+        let json =
+            serde_json::json!({"ok": false, "error": why, "dir": args.dir.display().to_string()});
         println!("{json}");
     }
     eprintln!("obs-audit-verify: {why}");
