@@ -76,14 +76,23 @@ pub mod verify;
 
 mod actor;
 mod checkpoint;
+mod checkpointer;
 mod completion;
+mod compress;
 mod config;
+mod encode;
 mod error;
 mod event;
 mod global;
+mod id;
 mod log;
+mod queue;
+mod recover;
+mod retention;
+mod segment;
 mod stats;
 mod typed;
+mod writer;
 
 pub use actor::{Actor, WithActor, current_actor, scope_actor, with_actor};
 pub use checkpoint::{
