@@ -382,6 +382,17 @@ fn remove_a_segment(original: &Original) {
         None,
         first_seq,
     );
+
+    // The newest segment: the one before it ends with a rotation to it, which alone is normal
+    // (the writer starts a segment with its first record), but the checkpoint signed at
+    // shutdown is past it.
+    let case = copy_of(original);
+    let removed = segments(case.path()).pop().unwrap();
+    let first_seq = seq_of(&read_lines(&removed)[0]);
+    std::fs::remove_file(&removed).unwrap();
+    let found = check(original, case.path(), None);
+    let file = name(&removed);
+    assert_problem(&found, ProblemKind::MissingSegment, &file, None, first_seq);
 }
 
 fn bad_mac_and_bad_signature(original: &Original) {
@@ -415,16 +426,19 @@ fn bad_mac_and_bad_signature(original: &Original) {
 }
 
 fn shorter_valid_chain_by_cutting(original: &Original) {
-    // The last records cut off at a line boundary: a valid, shorter chain. Only the checkpoint
+    // The last record cut off at a line boundary: a valid, shorter chain. Only the checkpoint
     // the writer signed at shutdown shows the difference.
     let case = copy_of(original);
     let last = segments(case.path()).pop().unwrap();
     let mut lines = read_lines(&last);
-    assert!(lines.len() >= 3, "{lines:?}");
-    let kept = lines.len() - 2;
+    let kept = lines.len() - 1;
     let first_gone = seq_of(&lines[kept]);
     lines.truncate(kept);
-    write_lines(&last, &lines);
+    std::fs::write(
+        &last,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
     let chain_only = verify_dir(case.path(), &VerifyOptions::new().mac_key(mac_key())).unwrap();
     assert!(chain_only.is_ok(), "{:?}", chain_only.problem);
     let found = check(original, case.path(), None);

@@ -7,7 +7,7 @@ use super::parsed::{Parsed, Rec};
 use super::problem::{Problem, ProblemKind};
 use super::stream::{Loc, Stream};
 use super::walk::{Verified, Walk, short};
-use crate::audit::record::{GENESIS_PREV, RecordKind};
+use crate::audit::record::{GENESIS_PREV, RecordKind, SegmentName};
 
 impl Walk<'_> {
     /// A record whose content matches its hash but which does not follow the last accepted one.
@@ -145,18 +145,22 @@ impl Walk<'_> {
             return Ok(self.problem(ProblemKind::Deleted, loc, Some(expected), detail));
         }
         match (last.kind, &last.next_segment) {
-            (RecordKind::Rotate, Some(next)) if *next != this.name => Ok(Problem {
-                kind: ProblemKind::MissingSegment,
-                file: next.clone(),
-                line: None,
-                seq: Some(expected),
-                detail: format!(
-                    "{} ends with a rotation to {next}, which is missing; the log goes on at seq {} in {}",
-                    self.file(previous),
-                    rec.seq,
-                    this.name
-                ),
-            }),
+            (RecordKind::Rotate, Some(next))
+                if SegmentName::parse(next).map(|n| n.first_seq) != Some(this.first_seq) =>
+            {
+                Ok(Problem {
+                    kind: ProblemKind::MissingSegment,
+                    file: next.clone(),
+                    line: None,
+                    seq: Some(expected),
+                    detail: format!(
+                        "{} ends with a rotation to {next}, which is missing; the log goes on at seq {} in {}",
+                        self.file(previous),
+                        rec.seq,
+                        this.name
+                    ),
+                })
+            }
             (RecordKind::Rotate, _) => {
                 let detail = format!(
                     "{missing} missing between {} and {}",

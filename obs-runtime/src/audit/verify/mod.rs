@@ -50,7 +50,7 @@
 //! | the last line of the newest segment has no `\n` | [`TornTail`](ProblemKind::TornTail), or [`Truncated`](ProblemKind::Truncated) when a checkpoint signs a seq at or past it | the line |
 //! | a segment other than the newest ends in a line without `\n`, or a gzip stream ends early | `Truncated` | the line |
 //! | the log ends before the last checkpoint's seq | `Truncated` | the first missing seq |
-//! | the log ends with a `rotate` record | `MissingSegment` | the file it names |
+//! | … and ends with a `rotate` record | `MissingSegment` | the file it names |
 //! | the log starts after seq 1 and no retention record accounts for it | `MissingSegment` | the first line |
 //!
 //! A bad MAC ([`BadMac`](ProblemKind::BadMac)) and a checkpoint that does not verify or signs
@@ -58,8 +58,9 @@
 //! problem reported is the one with the lowest seq, the chain's evidence first on a tie (so a
 //! forged record without a valid MAC is reported as inserted, which says more).
 //!
-//! What cannot be told from a log alone: records cut from the end at a line boundary, or a whole
-//! log replaced by a shorter valid chain. The signed checkpoints catch both up to the last
+//! What cannot be told from a log alone: records cut from the end at a line boundary, the newest
+//! segment removed (the writer starts a segment with its first record, so a log that ends with a
+//! `rotate` record is normal), or a whole log replaced by a shorter valid chain. The signed checkpoints catch both up to the last
 //! checkpoint — keep a copy of them off the host
 //! ([`FileSink`](crate::audit::sign::FileSink), or any
 //! [`CheckpointSink`](crate::audit::CheckpointSink)) and point the verifier at it. A fork or a

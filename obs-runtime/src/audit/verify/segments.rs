@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 
 use super::error::VerifyError;
-use crate::audit::record::SegmentName;
+use crate::audit::AuditError;
+use crate::audit::segment;
 
 /// The longest line the verifier reads into memory; longer ones are framing errors (a record is a
 /// few hundred bytes to a few kilobytes).
@@ -28,32 +29,26 @@ pub(super) struct Segment {
     pub gzip: bool,
 }
 
-/// The segment files in `dir`, in order of the first sequence number in their names. A segment
-/// present both plain and compressed (a crash during compression) is read plain.
+/// The segment files in `dir`, in order of the first sequence number in their names (the
+/// writer's own listing: a segment present both plain and compressed, as a crash during
+/// compression leaves it, is read plain).
 pub(super) fn list(dir: &Path) -> Result<Vec<Segment>, VerifyError> {
-    let io_err = |source| VerifyError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut segments: Vec<Segment> = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io_err)? {
-        let entry = entry.map_err(io_err)?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Some(parsed) = SegmentName::parse(name) else {
-            continue;
-        };
-        segments.push(Segment {
-            path: entry.path(),
-            name: name.to_owned(),
-            first_seq: parsed.first_seq,
-            gzip: parsed.gzip,
-        });
-    }
-    // Plain before gzip for the same sequence number, then drop the gzip twin.
-    segments.sort_by_key(|s| (s.first_seq, s.gzip));
-    segments.dedup_by_key(|s| s.first_seq);
-    Ok(segments)
+    let found = segment::list(dir, false).map_err(|e| match e {
+        AuditError::Io { path, source } => VerifyError::Io { path, source },
+        other => VerifyError::Io {
+            path: dir.to_path_buf(),
+            source: io::Error::other(other.to_string()),
+        },
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|s| Segment {
+            name: s.name.file_name(),
+            first_seq: s.name.first_seq,
+            gzip: s.name.gzip,
+            path: s.path,
+        })
+        .collect())
 }
 
 /// One line of a segment.

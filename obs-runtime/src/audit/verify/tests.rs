@@ -374,13 +374,13 @@ fn a_missing_middle_segment_is_named_by_its_file() {
 }
 
 #[test]
-fn a_missing_last_segment_is_named_by_the_rotation_to_it() {
+fn a_log_that_ends_with_a_rotation_is_whole() {
+    // The writer starts the next segment with its first record.
     let dir = TempDir::new();
     let chain = three_segments(false);
     chain.write(&dir.0);
     std::fs::remove_file(dir.0.join(seg(21))).unwrap();
-    let p = problem(&dir.0, &VerifyOptions::new());
-    expect(&p, ProblemKind::MissingSegment, &seg(21), None, Some(21));
+    assert_eq!(verify(&dir.0, &VerifyOptions::new()).problem, None);
 }
 
 #[test]
@@ -622,6 +622,29 @@ mod checkpoints {
         f.set_len(len - 10).unwrap();
         let p = problem(&dir.0, &options());
         expect(&p, ProblemKind::Truncated, &seg(21), Some(5), Some(25));
+    }
+
+    #[test]
+    fn a_missing_last_segment_is_named_by_the_rotation_to_it() {
+        let dir = TempDir::new();
+        let chain = three_segments(false);
+        chain.write(&dir.0);
+        write_checkpoints(&dir.0.join("checkpoints.jsonl"), &chain, &[10, 20, 25]);
+        std::fs::remove_file(dir.0.join(seg(21))).unwrap();
+        let p = problem(&dir.0, &options());
+        expect(&p, ProblemKind::MissingSegment, &seg(21), None, Some(21));
+    }
+
+    #[test]
+    fn an_emptied_last_segment_is_truncated() {
+        let dir = TempDir::new();
+        let chain = three_segments(false);
+        chain.write(&dir.0);
+        write_checkpoints(&dir.0.join("checkpoints.jsonl"), &chain, &[10, 20, 25]);
+        std::fs::write(dir.0.join(seg(21)), "").unwrap();
+        assert_eq!(verify(&dir.0, &VerifyOptions::new()).problem, None);
+        let p = problem(&dir.0, &options());
+        expect(&p, ProblemKind::Truncated, &seg(21), Some(1), Some(21));
     }
 
     #[test]

@@ -395,47 +395,55 @@ impl<'a> Walk<'a> {
                 detail,
             ));
         }
-        if let Some(last) = &last
+        if let Some(cp) = checkpointed {
+            let end = last.as_ref().map_or(0, |l| l.seq);
+            if cp > end && self.torn.is_none() {
+                found.push(self.cut_short(last.as_ref(), end, cp));
+            }
+        }
+        found
+    }
+}
+
+impl Walk<'_> {
+    /// The log ends at seq `end` but a checkpoint signs seq `cp`: the segment a final `rotate`
+    /// record names is missing, or the last segment was cut short.
+    fn cut_short(&self, last: Option<&Verified>, end: u64, cp: u64) -> Problem {
+        let next_exists = self.segments.iter().any(|s| s.first_seq == end + 1);
+        if let Some(last) = last
             && last.kind == RecordKind::Rotate
-            && self.torn.is_none()
+            && !next_exists
         {
             let name = last
                 .next_segment
                 .clone()
-                .unwrap_or_else(|| record::segment_file_name(last.seq + 1));
-            found.push(Problem {
+                .unwrap_or_else(|| record::segment_file_name(end + 1));
+            return Problem {
                 kind: ProblemKind::MissingSegment,
                 file: name.clone(),
                 line: None,
-                seq: Some(last.seq + 1),
+                seq: Some(end + 1),
                 detail: format!(
-                    "the log ends with seq {} at {}, a rotation to {name}, which is missing",
-                    last.seq,
+                    "the log ends with a rotation to {name} at {}, but a checkpoint signs seq {cp}: {name} is missing",
                     self.at(last.loc)
                 ),
-            });
+            };
         }
-        if let Some(cp) = checkpointed {
-            let end = last.as_ref().map_or(0, |l| l.seq);
-            if cp > end && self.torn.is_none() {
-                let segment = self.segments.len().saturating_sub(1);
-                let (file, line) = match self.segments.get(segment) {
-                    Some(s) => (s.name.clone(), Some(self.lines_in[segment] + 1)),
-                    None => (record::segment_file_name(end + 1), None),
-                };
-                found.push(Problem {
-                    kind: ProblemKind::Truncated,
-                    file,
-                    line,
-                    seq: Some(end + 1),
-                    detail: format!(
-                        "the log ends at seq {end}, but a checkpoint signs seq {cp}: records {}..{cp} are gone",
-                        end + 1
-                    ),
-                });
-            }
+        let segment = self.segments.len().saturating_sub(1);
+        let (file, line) = match self.segments.get(segment) {
+            Some(s) => (s.name.clone(), Some(self.lines_in[segment] + 1)),
+            None => (record::segment_file_name(end + 1), None),
+        };
+        Problem {
+            kind: ProblemKind::Truncated,
+            file,
+            line,
+            seq: Some(end + 1),
+            detail: format!(
+                "the log ends at seq {end}, but a checkpoint signs seq {cp}: records {}..{cp} are gone",
+                end + 1
+            ),
         }
-        found
     }
 }
 
