@@ -112,7 +112,8 @@ fn write_log(dir: &Path, events: usize, gzip: bool, signing: Option<(&Path, &Pat
     log.shutdown().unwrap();
 }
 
-fn original() -> Original {
+/// A log written with 4 KiB segments, gzip-compressed once rotated when `gzip`.
+fn original(gzip: bool) -> Original {
     let root = TempDir::new("original");
     let key_file = root.path().join("signing.pem");
     std::fs::write(&key_file, SIGNING_PEM).unwrap();
@@ -121,7 +122,7 @@ fn original() -> Original {
     write_log(
         &original.log(),
         EVENTS,
-        false,
+        gzip,
         Some((&key_file, &original.off_host())),
     );
     original
@@ -222,6 +223,16 @@ fn check(original: &Original, dir: &Path, checkpoints: Option<&Path>) -> Found {
     found
 }
 
+/// Asserts exit status 0 and no problem.
+fn assert_verified(found: &Found) {
+    assert_eq!(
+        (found.status, found.kind()),
+        (0, "none"),
+        "{:#}",
+        found.json
+    );
+}
+
 /// Asserts exit status 1 and the named problem.
 fn assert_problem(found: &Found, kind: ProblemKind, file: &str, line: Option<u64>, seq: u64) {
     assert_eq!(found.status, 1, "{:#}", found.json);
@@ -241,19 +252,14 @@ fn assert_problem(found: &Found, kind: ProblemKind, file: &str, line: Option<u64
 
 #[test]
 fn tamper_matrix() {
-    let original = original();
+    let original = original(false);
     let segs = segments(&original.log());
     assert!(segs.len() >= 4, "want several segments, got {segs:?}");
 
     // The untouched log verifies: records, MACs and checkpoints (in the log's directory and
     // off the host).
     let found = check(&original, &original.log(), None);
-    assert_eq!(
-        (found.status, found.kind()),
-        (0, "none"),
-        "{:#}",
-        found.json
-    );
+    assert_verified(&found);
     assert!(found.json["records"].as_u64().unwrap() > EVENTS as u64);
     assert_eq!(found.json["macs_verified"], found.json["records"]);
     let cps = &found.json["checkpoints"];
@@ -261,7 +267,7 @@ fn tamper_matrix() {
     assert_eq!(cps["signed"], cps["matched"]);
     assert_eq!(cps["through_seq"], found.json["last_seq"]);
     let off = check(&original, &original.log(), Some(&original.off_host()));
-    assert_eq!(off.status, 0, "{:#}", off.json);
+    assert_verified(&off);
 
     modify_a_byte(&original);
     delete_a_record(&original);
@@ -495,17 +501,7 @@ fn shorter_valid_chain_by_rewriting(original: &Original) {
 
 #[test]
 fn gzip_segments_verify_and_changes_inside_them_are_found() {
-    let root = TempDir::new("gzip");
-    let key_file = root.path().join("signing.pem");
-    std::fs::write(&key_file, SIGNING_PEM).unwrap();
-    std::fs::write(root.path().join("public.pem"), PUBLIC_PEM).unwrap();
-    let original = Original { root };
-    write_log(
-        &original.log(),
-        EVENTS,
-        true,
-        Some((&key_file, &original.off_host())),
-    );
+    let original = original(true);
     let segs = segments(&original.log());
     let gz: Vec<&PathBuf> = segs
         .iter()
@@ -513,12 +509,7 @@ fn gzip_segments_verify_and_changes_inside_them_are_found() {
         .collect();
     assert!(gz.len() >= 2, "rotated segments are compressed: {segs:?}");
     let found = check(&original, &original.log(), None);
-    assert_eq!(
-        (found.status, found.kind()),
-        (0, "none"),
-        "{:#}",
-        found.json
-    );
+    assert_verified(&found);
 
     // One record changed inside a compressed segment.
     let case = copy_of(&original);

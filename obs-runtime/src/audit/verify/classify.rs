@@ -26,11 +26,7 @@ impl Walk<'_> {
         }
         // It links to the last record but has the wrong seq: written so, then re-hashed.
         if rec.prev == last.hash {
-            let next = stream.next_record()?;
-            if next
-                .as_ref()
-                .is_some_and(|(_, n)| n.seq == expected && n.prev == last.hash)
-            {
+            if stream.next_links(expected, &last.hash)? {
                 let detail = format!(
                     "seq {} links to seq {}, but the next record is seq {expected} and links there too",
                     rec.seq, last.seq
@@ -48,11 +44,7 @@ impl Walk<'_> {
             && rec.seq == self.recent[j].seq + 1
         {
             let base = &self.recent[j];
-            let next = stream.next_record()?;
-            if next
-                .as_ref()
-                .is_some_and(|(_, n)| n.seq == expected && n.prev == last.hash)
-            {
+            if stream.next_links(expected, &last.hash)? {
                 // The chain goes on from the last record: this one is the extra branch.
                 let detail = format!(
                     "it links to seq {} at {}, as seq {} at {} does, and the chain goes on from seq {}",
@@ -81,11 +73,7 @@ impl Walk<'_> {
         if rec.seq == expected {
             // The right seq but another `prev`: either this record is an extra whose place the
             // next one takes, or the last record was changed and re-hashed.
-            let next = stream.next_record()?;
-            if next
-                .as_ref()
-                .is_some_and(|(_, n)| n.seq == expected && n.prev == last.hash)
-            {
+            if stream.next_links(expected, &last.hash)? {
                 let detail = format!(
                     "it does not link to seq {}, and the next record is seq {expected} and does",
                     last.seq

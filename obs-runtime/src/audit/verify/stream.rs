@@ -110,6 +110,14 @@ impl<'a> Stream<'a> {
         }
     }
 
+    /// Whether the next line is a record with sequence number `seq` linked to `prev`: one that
+    /// takes up the chain where a line before it should have.
+    pub fn next_links(&mut self, seq: u64, prev: &str) -> Result<bool, VerifyError> {
+        Ok(self
+            .next_record()?
+            .is_some_and(|(_, next)| next.seq == seq && next.prev == prev))
+    }
+
     /// The first later record (content matching its hash) with sequence number `seq`.
     pub fn find_seq(&mut self, seq: u64) -> Result<Option<Loc>, VerifyError> {
         while let Some(item) = self.next_item()? {
