@@ -64,8 +64,9 @@ pub(super) fn parse(bytes: &[u8]) -> Parsed {
     }
     // The content matches its hash: anything wrong now was written so (a forgery or a writer
     // bug), not changed since.
-    let Some(seq) = seq else {
-        return Parsed::NotARecord("no integer `seq`".into());
+    // The largest u64 is refused so that every accepted seq has a successor.
+    let Some(seq) = seq.filter(|&s| s < u64::MAX) else {
+        return Parsed::NotARecord("no integer `seq` below 2^64 - 1".into());
     };
     let Some(prev) = prev.filter(|p| is_hash_hex(p)) else {
         return Parsed::NotARecord("no 64-hex-digit `prev`".into());

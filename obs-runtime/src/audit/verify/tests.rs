@@ -707,3 +707,29 @@ mod checkpoints {
         expect(&p, ProblemKind::Truncated, &seg(21), Some(3), Some(23));
     }
 }
+
+#[test]
+fn extreme_numbers_are_judged_without_overflow() {
+    let dir = TempDir::new();
+    let mut chain = Chain::starting_at(u64::MAX, &"ab".repeat(32), false);
+    chain.events(1);
+    chain.write(&dir.0);
+    let p = problem(&dir.0, &VerifyOptions::new());
+    assert_eq!(p.kind, ProblemKind::Framing, "{p}");
+
+    let mut chain = Chain::starting_at(101, &"ab".repeat(32), false);
+    chain.push(
+        "retention",
+        json!({"removed": [{"segment": seg(1), "first_seq": 1, "last_seq": u64::MAX, "last_hash": "ab".repeat(32)}]}),
+    );
+    std::fs::remove_file(dir.0.join(seg(u64::MAX))).unwrap();
+    chain.write(&dir.0);
+    let p = problem(&dir.0, &VerifyOptions::new());
+    expect(
+        &p,
+        ProblemKind::MissingSegment,
+        &seg(101),
+        Some(1),
+        Some(100),
+    );
+}

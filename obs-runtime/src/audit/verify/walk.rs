@@ -342,7 +342,7 @@ impl<'a> Walk<'a> {
             self.retention_through = self.retention_through.max(Some(last_seq));
             self.report.removed_through = self.retention_through;
             if let Some(anchor) = &mut self.anchor
-                && last_seq + 1 == anchor.seq
+                && last_seq.checked_add(1) == Some(anchor.seq)
                 && last_hash == Some(anchor.prev.as_str())
             {
                 anchor.resolved = true;
@@ -387,7 +387,7 @@ impl<'a> Walk<'a> {
                 anchor.seq - 1,
                 short(&anchor.prev)
             );
-            let first_missing = self.retention_through.map_or(1, |t| t + 1);
+            let first_missing = self.retention_through.map_or(1, |t| t.saturating_add(1));
             found.push(self.problem(
                 ProblemKind::MissingSegment,
                 anchor.loc,
