@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: obs-audit-verify DIR [--hmac-key-env VAR [--hmac-key-id ID]]
+usage: obs-audit-verify DIR [--hmac-key-env VAR]
                             [--public-key HEX | --public-key-file FILE] [--checkpoints FILE]
                             [--json]
 
@@ -23,8 +23,6 @@ pub struct Args {
     pub dir: PathBuf,
     /// The environment variable holding the HMAC key (hex).
     pub hmac_key_env: Option<String>,
-    /// The HMAC key's id (only shown; default: the variable's name).
-    pub hmac_key_id: Option<String>,
     /// The public key as text (hex).
     pub public_key: Option<String>,
     /// The public key's file.
@@ -65,7 +63,6 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             "--help" => return Ok(Command::Help),
             "--json" => out.json = true,
             "--hmac-key-env" => out.hmac_key_env = Some(text(value()?, &flag)?),
-            "--hmac-key-id" => out.hmac_key_id = Some(text(value()?, &flag)?),
             "--public-key" => out.public_key = Some(text(value()?, &flag)?),
             "--public-key-file" => out.public_key_file = Some(value()?.into()),
             "--checkpoints" => out.checkpoints = Some(value()?.into()),
@@ -75,9 +72,6 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
     out.dir = dir.ok_or("no directory given")?;
     if out.public_key.is_some() && out.public_key_file.is_some() {
         return Err("give --public-key or --public-key-file, not both".into());
-    }
-    if out.hmac_key_id.is_some() && out.hmac_key_env.is_none() {
-        return Err("--hmac-key-id needs --hmac-key-env".into());
     }
     if out.checkpoints.is_some() && out.public_key.is_none() && out.public_key_file.is_none() {
         return Err("--checkpoints needs a public key to check them with".into());
@@ -106,8 +100,6 @@ mod tests {
             "/logs",
             "--hmac-key-env",
             "KEY",
-            "--hmac-key-id",
-            "k1",
             "--public-key-file",
             "pub.pem",
             "--checkpoints",
@@ -118,7 +110,6 @@ mod tests {
             Ok(Command::Verify(Args {
                 dir: "/logs".into(),
                 hmac_key_env: Some("KEY".into()),
-                hmac_key_id: Some("k1".into()),
                 public_key: None,
                 public_key_file: Some("pub.pem".into()),
                 checkpoints: Some("/remote/cp.jsonl".into()),
@@ -139,7 +130,6 @@ mod tests {
                 &["a", "--public-key", "x", "--public-key-file", "y"][..],
                 "not both",
             ),
-            (&["a", "--hmac-key-id", "k"][..], "needs --hmac-key-env"),
             (&["a", "--checkpoints", "c"][..], "needs a public key"),
         ] {
             let err = parse_strs(args).unwrap_err();

@@ -60,8 +60,8 @@ fn main() -> ExitCode {
 fn options(args: &Args) -> Result<VerifyOptions, (u8, String)> {
     let mut options = VerifyOptions::new();
     if let Some(var) = &args.hmac_key_env {
-        let id = args.hmac_key_id.clone().unwrap_or_else(|| var.clone());
-        let key = MacKey::from_env(var, id).map_err(|e| (USAGE, e.to_string()))?;
+        // The id is only the writer's label for the key; the MAC itself is what is checked.
+        let key = MacKey::from_env(var, var.as_str()).map_err(|e| (USAGE, e.to_string()))?;
         options = options.mac_key(key);
     }
     let key = match (&args.public_key, &args.public_key_file) {
