@@ -43,6 +43,7 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use super::record::{hex, unhex};
+use super::segment;
 use super::{AuditError, Checkpoint, CheckpointSigner, CheckpointSink};
 
 /// Why a key could not be loaded.
@@ -254,9 +255,10 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Opens (or creates) `path` for appending.
+    /// Opens (or creates, syncing its directory so the new file stays) `path` for appending.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, AuditError> {
         let path = path.into();
+        let created = !path.exists();
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -265,6 +267,14 @@ impl FileSink {
                 path: path.clone(),
                 source,
             })?;
+        if created && let Some(dir) = path.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            segment::sync_dir(dir)?;
+        }
         Ok(FileSink {
             path,
             file: Mutex::new(file),
