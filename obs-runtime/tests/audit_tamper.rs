@@ -16,7 +16,7 @@ use obs_runtime::audit::record::{self, SegmentName};
 use obs_runtime::audit::sign::{CheckpointKey, Ed25519Signer, FileSink};
 use obs_runtime::audit::verify::{ProblemKind, VerifyOptions, verify_dir};
 use obs_runtime::audit::{
-    AuditConfig, AuditEvent, AuditLog, AuditOutcome, CheckpointConfig, MacKey, Rotation,
+    AuditConfig, AuditEvent, AuditLog, AuditOutcome, CheckpointConfig, MacKey, Retention, Rotation,
 };
 use serde_json::Value;
 
@@ -580,4 +580,61 @@ fn exit_status_for_usage_and_io_errors_and_a_human_report() {
         format!("FAILED: deleted at {} line 2 seq {seq}", name(seg)),
         "{text}"
     );
+}
+
+#[test]
+fn a_log_thinned_by_retention_verifies_and_a_segment_removed_besides_does_not() {
+    let root = TempDir::new("retention");
+    let dir = root.path().join("log");
+    let mut config = AuditConfig::new(&dir, "tamper-test");
+    config.mac_key = Some(mac_key());
+    config.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: true,
+    };
+    config.retain = Retention {
+        max_count: Some(3),
+        ..Retention::default()
+    };
+    let log = AuditLog::open(config).unwrap();
+    for i in 0..EVENTS {
+        log.record(AuditEvent::new("config.update").field("attempt", i))
+            .unwrap();
+    }
+    log.shutdown().unwrap();
+    let segs = segments(&dir);
+    let first_seq = seq_of(&gunzip_or_read(&segs[0])[0]);
+    assert!(first_seq > 1, "retention removed the oldest segments");
+
+    let options = VerifyOptions::new().mac_key(mac_key());
+    let report = verify_dir(&dir, &options).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problem);
+    assert_eq!(report.first_seq, Some(first_seq));
+    assert_eq!(report.removed_through, Some(first_seq - 1));
+
+    // Removing the oldest remaining segment as well is not accounted for by any retention record.
+    std::fs::remove_file(&segs[0]).unwrap();
+    let report = verify_dir(&dir, &options).unwrap();
+    let p = report.problem.expect("the removal is found");
+    // Named at the first line left, with the first seq no record accounts for.
+    assert_eq!(
+        (p.kind, p.file.as_str(), p.line, p.seq),
+        (
+            ProblemKind::MissingSegment,
+            name(&segs[1]).as_str(),
+            Some(1),
+            Some(first_seq)
+        ),
+        "{p}"
+    );
+}
+
+/// The lines of a segment, plain or gzip.
+fn gunzip_or_read(path: &Path) -> Vec<String> {
+    if name(path).ends_with(".gz") {
+        gunzip(path).lines().map(str::to_owned).collect()
+    } else {
+        read_lines(path)
+    }
 }
