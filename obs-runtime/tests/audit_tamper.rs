@@ -638,3 +638,30 @@ fn gunzip_or_read(path: &Path) -> Vec<String> {
         read_lines(path)
     }
 }
+
+#[test]
+fn a_torn_tail_fails_until_the_writer_repairs_it() {
+    let root = TempDir::new("repair");
+    let dir = root.path().join("log");
+    write_log(&dir, 5, false, None);
+    let last = segments(&dir).pop().unwrap();
+    let line_count = read_lines(&last).len() as u64;
+    let mut bytes = std::fs::read(&last).unwrap();
+    bytes.extend_from_slice(br#"{"action":"config.upd"#);
+    std::fs::write(&last, &bytes).unwrap();
+
+    let options = VerifyOptions::new().mac_key(mac_key());
+    let p = verify_dir(&dir, &options).unwrap().problem.unwrap();
+    assert_eq!(
+        (p.kind, p.line),
+        (ProblemKind::TornTail, Some(line_count + 1)),
+        "{p}"
+    );
+
+    // Reopening cuts the torn tail and says so in a repair record; the log verifies again.
+    write_log(&dir, 2, false, None);
+    let report = verify_dir(&dir, &options).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problem);
+    assert_eq!(report.repairs.len(), 1, "{report:?}");
+    assert_eq!(report.repairs[0].line, line_count + 1);
+}
