@@ -69,6 +69,10 @@
 
 pub mod canonical;
 pub mod record;
+#[cfg(feature = "audit-sign")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit-sign")))]
+pub mod sign;
+pub mod verify;
 
 mod actor;
 mod checkpoint;
