@@ -1,0 +1,528 @@
+//! What `#[audited]` expands to, reached through `__private::audit`: not a public API.
+//!
+//! When the call starts, [`AuditCall::start`] builds the event from the arguments (owned values:
+//! ids formatted, fields converted, hashed values digested) and notes the time and the trace.
+//! The call guard's hook ([`AuditHook`]) writes the event of a call that panicked or was
+//! cancelled, buffered (nothing could receive an error there); the step after the body writes
+//! the others with the outcome read from the return value ([`EndProbe`]): [`AuditCall::append`]
+//! (buffered), or [`AuditCall::record`] / [`AuditCall::record_async`] (durable), whose error the
+//! function returns ([`durable_failed`]). Whichever comes first writes the event; it is written
+//! once. A call that ends without either (a returned future dropped before its first poll) is
+//! written as cancelled when its `AuditCall` is dropped.
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use tracing::Span;
+
+use super::{AuditError, AuditEvent, AuditLog, AuditOutcome, FieldValue, global};
+use crate::observed::{CallHook, ErrorKind, Outcome};
+
+/// The reason of a call that panicked.
+pub const PANIC: &str = "panic";
+/// The reason of a call whose future was dropped before it completed.
+pub const CANCELLED: &str = "cancelled";
+/// The reason of a call that returned an `Err` whose type has no [`ErrorKind`].
+pub const ERROR: &str = "error";
+
+/// The installed global log, if any.
+pub fn global_log() -> Option<AuditLog> {
+    global().cloned()
+}
+
+/// The log given with `log = ...`.
+pub fn given_log(log: &AuditLog) -> Option<AuditLog> {
+    Some(log.clone())
+}
+
+/// An actor or resource id, as text.
+pub fn id<T: Display + ?Sized>(value: &T) -> String {
+    value.to_string()
+}
+
+/// A value `#[audited(fields(...))]` can record: text, an integer or a bool.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as an audit field",
+    label = "an audit field is text, an integer or a bool",
+    note = "record a `Display` value as text with `name = value.to_string()`, or a part of it with `name = value.field`"
+)]
+pub trait AuditField {
+    /// The field's value.
+    fn audit_value(&self) -> FieldValue;
+}
+
+impl AuditField for str {
+    fn audit_value(&self) -> FieldValue {
+        FieldValue::from(self)
+    }
+}
+
+impl AuditField for String {
+    fn audit_value(&self) -> FieldValue {
+        FieldValue::from(self.as_str())
+    }
+}
+
+impl AuditField for Cow<'_, str> {
+    fn audit_value(&self) -> FieldValue {
+        FieldValue::from(&**self)
+    }
+}
+
+impl AuditField for bool {
+    fn audit_value(&self) -> FieldValue {
+        FieldValue::from(*self)
+    }
+}
+
+macro_rules! audit_field_int {
+    ($($t:ty),*) => {$(
+        impl AuditField for $t {
+            fn audit_value(&self) -> FieldValue {
+                FieldValue::from(*self)
+            }
+        }
+    )*};
+}
+audit_field_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
+
+impl<T: AuditField + ?Sized> AuditField for &T {
+    fn audit_value(&self) -> FieldValue {
+        (**self).audit_value()
+    }
+}
+
+impl<T: AuditField + ?Sized> AuditField for &mut T {
+    fn audit_value(&self) -> FieldValue {
+        (**self).audit_value()
+    }
+}
+
+impl<T: AuditField + ?Sized> AuditField for Box<T> {
+    fn audit_value(&self) -> FieldValue {
+        (**self).audit_value()
+    }
+}
+
+impl<T: AuditField + ?Sized> AuditField for Arc<T> {
+    fn audit_value(&self) -> FieldValue {
+        (**self).audit_value()
+    }
+}
+
+/// The value of a field, converted when the call starts.
+pub fn field_value<T: AuditField + ?Sized>(value: &T) -> FieldValue {
+    value.audit_value()
+}
+
+/// A value `#[audited(hash(...))]` can digest: its bytes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be hashed into an audit field",
+    label = "`hash(...)` digests text or bytes",
+    note = "hash the value's text with `name = value.to_string()`, or its bytes with `name = value.as_bytes()`"
+)]
+pub trait HashInput {
+    /// The bytes to digest.
+    fn audit_bytes(&self) -> &[u8];
+}
+
+impl HashInput for str {
+    fn audit_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl HashInput for String {
+    fn audit_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl HashInput for Cow<'_, str> {
+    fn audit_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl HashInput for [u8] {
+    fn audit_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl<const N: usize> HashInput for [u8; N] {
+    fn audit_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl HashInput for Vec<u8> {
+    fn audit_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl<T: HashInput + ?Sized> HashInput for &T {
+    fn audit_bytes(&self) -> &[u8] {
+        (**self).audit_bytes()
+    }
+}
+
+impl<T: HashInput + ?Sized> HashInput for &mut T {
+    fn audit_bytes(&self) -> &[u8] {
+        (**self).audit_bytes()
+    }
+}
+
+impl<T: HashInput + ?Sized> HashInput for Box<T> {
+    fn audit_bytes(&self) -> &[u8] {
+        (**self).audit_bytes()
+    }
+}
+
+impl<T: HashInput + ?Sized> HashInput for Arc<T> {
+    fn audit_bytes(&self) -> &[u8] {
+        (**self).audit_bytes()
+    }
+}
+
+/// The bytes of a value to hash (digested when the call starts; only the digest is kept).
+pub fn hash_input<T: HashInput + ?Sized>(value: &T) -> &[u8] {
+    value.audit_bytes()
+}
+
+/// How a call ended, for its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallEnd {
+    outcome: AuditOutcome,
+    reason: Option<&'static str>,
+}
+
+impl CallEnd {
+    const SUCCESS: Self = Self {
+        outcome: AuditOutcome::Success,
+        reason: None,
+    };
+
+    fn failure(reason: &'static str) -> Self {
+        Self {
+            outcome: AuditOutcome::Failure,
+            reason: Some(reason),
+        }
+    }
+
+    fn unknown(reason: &'static str) -> Self {
+        Self {
+            outcome: AuditOutcome::Unknown,
+            reason: Some(reason),
+        }
+    }
+}
+
+/// Wraps a return value to read its event's outcome: `(&&EndProbe(&value)).obs_audit_end()`.
+/// `Err` is a failure whose reason is the error's [`ErrorKind`] when it has one, else `error`;
+/// anything else is a success.
+#[derive(Debug)]
+pub struct EndProbe<'a, T>(pub &'a T);
+
+/// A `Result` whose error has an [`ErrorKind`].
+pub trait EndOfErrorKind {
+    /// The call's end.
+    fn obs_audit_end(&self) -> CallEnd;
+}
+
+impl<T, E: ErrorKind> EndOfErrorKind for &EndProbe<'_, Result<T, E>> {
+    fn obs_audit_end(&self) -> CallEnd {
+        match self.0 {
+            Ok(_) => CallEnd::SUCCESS,
+            Err(e) => CallEnd::failure(e.kind()),
+        }
+    }
+}
+
+/// Any other `Result`.
+pub trait EndOfResult {
+    /// The call's end.
+    fn obs_audit_end(&self) -> CallEnd;
+}
+
+impl<T, E> EndOfResult for &&EndProbe<'_, Result<T, E>> {
+    fn obs_audit_end(&self) -> CallEnd {
+        match self.0 {
+            Ok(_) => CallEnd::SUCCESS,
+            Err(_) => CallEnd::failure(ERROR),
+        }
+    }
+}
+
+/// Every other value: a success.
+pub trait EndOfOther {
+    /// The call's end.
+    fn obs_audit_end(&self) -> CallEnd;
+}
+
+impl<T> EndOfOther for EndProbe<'_, T> {
+    fn obs_audit_end(&self) -> CallEnd {
+        CallEnd::SUCCESS
+    }
+}
+
+/// Wraps a return value to find how a durable call returns an audit failure:
+/// `(&CarrierProbe(&value)).obs_audit_carrier()` is [`Converts`] for a `Result` whose error
+/// converts from [`AuditError`], else [`CannotCarry`], which [`durable_failed`] refuses.
+#[derive(Debug)]
+pub struct CarrierProbe<'a, T>(pub &'a T);
+
+/// Returns an audit failure as the `Result`'s error.
+#[derive(Debug, Clone, Copy)]
+pub struct Converts;
+
+/// A return type that cannot carry an audit failure.
+#[derive(Debug, Clone, Copy)]
+pub struct CannotCarry;
+
+/// A `Result` whose error converts from [`AuditError`].
+pub trait CarrierOfResult {
+    /// [`Converts`].
+    fn obs_audit_carrier(&self) -> Converts {
+        Converts
+    }
+}
+
+impl<T, E: From<AuditError>> CarrierOfResult for CarrierProbe<'_, Result<T, E>> {}
+
+/// Any other value.
+pub trait CarrierOfOther {
+    /// [`CannotCarry`].
+    fn obs_audit_carrier(&self) -> CannotCarry {
+        CannotCarry
+    }
+}
+
+impl<T> CarrierOfOther for &CarrierProbe<'_, T> {}
+
+/// Puts an audit failure into a durable call's return value `R`.
+#[diagnostic::on_unimplemented(
+    message = "a durable `#[audited]` call returns an audit failure as its error, so its return type `{R}` must be a `Result` whose error implements `From<obs_runtime::audit::AuditError>`",
+    label = "`{R}` cannot carry an audit failure",
+    note = "implement `From<obs_runtime::audit::AuditError>` for the error type, or choose `mode = \"buffered\"` (the call then completes when its record is queued)"
+)]
+pub trait Carry<R> {
+    /// `result` with the audit failure `error` in it.
+    fn carry(result: R, error: AuditError) -> R;
+}
+
+impl<T, E: From<AuditError>> Carry<Result<T, E>> for Converts {
+    /// An `Ok` becomes the audit failure; an `Err` stays the call's own error (the caller sees
+    /// a failure either way, and the one that explains the call).
+    fn carry(result: Result<T, E>, error: AuditError) -> Result<T, E> {
+        match result {
+            Ok(_) => Err(E::from(error)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A durable call's `result`, after its record failed with `error`.
+pub fn durable_failed<R, C: Carry<R>>(result: R, error: AuditError, _carrier: C) -> R {
+    C::carry(result, error)
+}
+
+/// The event of a call in progress.
+enum State {
+    /// Built when the call started, not yet written.
+    Open {
+        log: AuditLog,
+        event: AuditEvent,
+        start: SystemTime,
+    },
+    /// No log to write to.
+    NoLog,
+    /// Written (or handed to the log).
+    Ended,
+}
+
+type Slot = Arc<Mutex<State>>;
+
+fn take(slot: &Slot) -> State {
+    let mut state = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    std::mem::replace(&mut *state, State::Ended)
+}
+
+/// The error of a durable call with no log to write to.
+fn no_log() -> AuditError {
+    AuditError::Config(
+        "no audit log to write to: install one with `obs_runtime::audit::install` at start-up \
+         (or give `#[audited(log = ...)]`)"
+            .to_owned(),
+    )
+}
+
+/// The finished event, or the error of a call with no log (`None`: already written).
+fn finish(state: State, end: CallEnd) -> Option<Result<(AuditLog, AuditEvent), AuditError>> {
+    match state {
+        State::Open { log, event, start } => {
+            let event = event
+                .outcome(end.outcome, end.reason)
+                .times(start, SystemTime::now());
+            Some(Ok((log, event)))
+        }
+        State::NoLog => Some(Err(no_log())),
+        State::Ended => None,
+    }
+}
+
+/// Queues the finished event; what cannot be queued is counted as dropped (a full queue under
+/// `WhenFull::DropAndCount` is counted by the log itself).
+fn append(state: State, end: CallEnd) {
+    match finish(state, end) {
+        Some(Ok((log, event))) => match log.append(event) {
+            Ok(_) | Err(AuditError::QueueFull) => {}
+            Err(_) => super::stats::AUDIT_STATS.dropped_total.inc(),
+        },
+        Some(Err(_)) => super::stats::AUDIT_STATS.dropped_total.inc(),
+        None => {}
+    }
+}
+
+/// One call of an `#[audited]` function, from its start until its event is written.
+pub struct AuditCall {
+    slot: Slot,
+}
+
+impl std::fmt::Debug for AuditCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditCall").finish_non_exhaustive()
+    }
+}
+
+impl AuditCall {
+    /// Starts a call: the event from `event` (built only when there is a log), with the trace of
+    /// `span` when known.
+    pub fn start(log: Option<AuditLog>, span: &Span, event: impl FnOnce() -> AuditEvent) -> Self {
+        let state = match log {
+            Some(log) => {
+                let start = SystemTime::now();
+                let mut event = event();
+                if let Some((trace_id, span_id)) = trace_of(span) {
+                    event = event.trace(trace_id, span_id);
+                }
+                State::Open { log, event, start }
+            }
+            None => State::NoLog,
+        };
+        Self {
+            slot: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// The call guard's hook: `inner`, then the event of a call that panicked or was cancelled.
+    pub fn hook<H: CallHook>(&self, inner: H) -> AuditHook<H> {
+        AuditHook {
+            slot: Arc::clone(&self.slot),
+            inner,
+        }
+    }
+
+    /// Buffered: queues the event of a call that returned.
+    pub fn append(&self, end: CallEnd) {
+        append(take(&self.slot), end);
+    }
+
+    /// Durable: writes the event of a call that returned and waits until it is durable.
+    pub fn record(&self, end: CallEnd) -> Result<(), AuditError> {
+        match finish(take(&self.slot), end) {
+            Some(Ok((log, event))) => log.record(event),
+            Some(Err(e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Durable: [`record`](Self::record), waiting without blocking the thread.
+    pub fn record_async(
+        &self,
+        end: CallEnd,
+    ) -> impl Future<Output = Result<(), AuditError>> + Send + 'static {
+        let finished = finish(take(&self.slot), end);
+        async move {
+            match finished {
+                Some(Ok((log, event))) => log.record_async(event).await,
+                Some(Err(e)) => Err(e),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+impl Drop for AuditCall {
+    /// A call that ended with neither its hook nor the step after it (a returned future dropped
+    /// before its first poll; a panic before the call began): written as such.
+    fn drop(&mut self) {
+        let state = take(&self.slot);
+        if !matches!(state, State::Ended) {
+            let reason = if std::thread::panicking() {
+                PANIC
+            } else {
+                CANCELLED
+            };
+            append(state, CallEnd::unknown(reason));
+        }
+    }
+}
+
+/// The call guard's hook of an `#[audited]` call (around the hook of `#[observed]`'s own
+/// families, `H`).
+pub struct AuditHook<H> {
+    slot: Slot,
+    inner: H,
+}
+
+impl<H> std::fmt::Debug for AuditHook<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditHook").finish_non_exhaustive()
+    }
+}
+
+impl<H: CallHook> CallHook for AuditHook<H> {
+    const ACTIVE: bool = true;
+
+    fn on_end(self, outcome: Outcome, nanos: u64) {
+        self.inner.on_end(outcome, nanos);
+        let reason = match outcome {
+            Outcome::Panic => PANIC,
+            Outcome::Cancelled => CANCELLED,
+            // Written by the step after the body, with the return value.
+            Outcome::Ok | Outcome::Error => return,
+        };
+        append(take(&self.slot), CallEnd::unknown(reason));
+    }
+}
+
+/// The W3C trace and span ids of `span` (through OpenTelemetry, feature `otlp`), else of the
+/// sampled span entered on this thread (as exemplars track them), if any.
+fn trace_of(span: &Span) -> Option<([u8; 16], [u8; 8])> {
+    #[cfg(feature = "otlp")]
+    if let Some(id) = span.id()
+        && let Some(ids) = tracing::dispatcher::get_default(|d| otel_ids(&id, d))
+    {
+        return Some(ids);
+    }
+    #[cfg(not(feature = "otlp"))]
+    let _ = span;
+    crate::metrics::current_trace_context()
+        .map(|(trace_id, span_id)| (trace_id.to_be_bytes(), span_id.to_be_bytes()))
+}
+
+/// The OpenTelemetry ids of span `id`, when spans go through OpenTelemetry.
+#[cfg(feature = "otlp")]
+fn otel_ids(id: &tracing::span::Id, dispatch: &tracing::Dispatch) -> Option<([u8; 16], [u8; 8])> {
+    use opentelemetry::trace::TraceContextExt;
+    let cx = tracing_opentelemetry::get_otel_context(id, dispatch)?;
+    let span = cx.span();
+    let sc = span.span_context();
+    sc.is_valid()
+        .then(|| (sc.trace_id().to_bytes(), sc.span_id().to_bytes()))
+}
