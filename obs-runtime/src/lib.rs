@@ -11,6 +11,7 @@
 //! | `logs` | JSON logs with trace ids and redaction | `logs` |
 //! | `init` | one-call set-up from a config file and `OTEL_*` variables | `init` |
 //! | `interop` | plugging obs into a `prometheus` registry | `prometheus` |
+//! | `audit` | durable, tamper-evident audit events: hash-chained JSON-lines segments, group commit, crash repair, rotation and retention, the typed API, the global log | `audit` (`audit-sign`: signed checkpoints, `audit-verify`: the verifier program) |
 //! | `llm` | `#[llm_call]`'s runtime: GenAI semantic-convention names, token usage from provider responses and streams, pricing (a dated default table), content capture with redaction, the GenAI families | `llm` (`async-openai`: usage from that crate's types) |
 //!
 //! Generated code reaches the runtime only through the hidden `__private` module.
@@ -52,8 +53,12 @@ extern crate self as obs_runtime;
 pub mod expose;
 pub mod metrics;
 pub mod observed;
-#[cfg(any(feature = "serve", feature = "logs"))]
+#[cfg(any(feature = "serve", feature = "logs", feature = "audit"))]
 mod time;
+
+#[cfg(feature = "audit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit")))]
+pub mod audit;
 
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
