@@ -90,6 +90,9 @@ pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
+#[cfg(feature = "audit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit")))]
+pub use obs_macros::audited;
 #[cfg(feature = "llm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "llm")))]
 pub use obs_macros::llm_call;
@@ -118,7 +121,13 @@ pub mod __private {
     //! - its span: [`span_no_values`], [`span_enabled`], [`span_new`], and [`tracing`] itself;
     //! - `#[llm_call]` (feature `llm`), under [`llm`](mod@llm): `LlmSite` (`new`, `start`),
     //!   `Recording` (`push`, `error_type`, `capture_input`, `capture_output`), `CaptureMode`, `LlmCall`, `LlmItems` (`new`), `OkProbe` with
-    //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`.
+    //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`;
+    //! - `#[audited]` (feature `audit`), under [`audit`](mod@audit): `AuditEvent` (`new`, `actor`,
+    //!   `resource`, `field`, `redacted`, `hashed`), `AuditCall` (`start`, `hook`, `append`,
+    //!   `record`, `record_async`), `AuditHook`, `global_log`, `given_log`, `id`, `field_value`
+    //!   (`AuditField`), `hash_input` (`HashInput`), `EndProbe` with `EndOfErrorKind` /
+    //!   `EndOfResult` / `EndOfOther`, `CarrierProbe` with `CarrierOfResult` / `CarrierOfOther`,
+    //!   and `durable_failed`.
 
     pub use crate::metrics::{
         Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
@@ -149,6 +158,17 @@ pub mod __private {
         pub use crate::llm::{
             HasUsage, LlmCall, LlmItems, LlmSite, OkOfOther, OkOfResult, OkProbe, Recording,
             record_request,
+        };
+    }
+
+    /// What `#[audited]` uses.
+    #[cfg(feature = "audit")]
+    pub mod audit {
+        pub use crate::audit::AuditEvent;
+        pub use crate::audit::macro_support::{
+            AuditCall, AuditHook, CarrierOfOther, CarrierOfResult, CarrierProbe, EndOfErrorKind,
+            EndOfOther, EndOfResult, EndProbe, durable_failed, field_value, given_log, global_log,
+            hash_input, id,
         };
     }
 }

@@ -11,7 +11,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::parse::{Args, Mode, Record};
-use crate::observed::expand::{layer, private_path};
+use crate::observed::expand::{layer, private_path, respanned};
 use crate::wrap::{Function, Shape, wrap};
 
 /// The actor type when `actor = ...` is given without `actor_type`.
@@ -27,7 +27,8 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
     let log = match &args.log {
         Some(log) => {
             let log = &log.value.0;
-            quote_spanned!(log.span()=> #a::given_log(#log))
+            let at = respanned(&a, log.span());
+            quote_spanned!(log.span()=> #at::given_log(#log))
         }
         None => quote!(#a::global_log()),
     };
@@ -46,7 +47,8 @@ fn event(args: &Args, a: &TokenStream) -> TokenStream {
     let actor = match &args.actor {
         Some(actor) => {
             let id = &actor.value.0;
-            let id = quote_spanned!(id.span()=> #a::id(&(#id)));
+            let at = respanned(a, id.span());
+            let id = quote_spanned!(id.span()=> #at::id(&(#id)));
             let kind = match &args.actor_type {
                 Some(kind) => {
                     let kind = &kind.value;
@@ -56,12 +58,14 @@ fn event(args: &Args, a: &TokenStream) -> TokenStream {
             };
             quote!(let __obs_event = __obs_event.actor(#id, #kind);)
         }
-        None => quote!(let __obs_event = #a::with_current_actor(__obs_event);),
+        // `AuditEvent::new` took the task-local actor.
+        None => quote!(),
     };
     let resource = args.resource.as_ref().map(|resource| {
         let kind = &resource.value.kind.value;
         let id = &resource.value.id.value.0;
-        let id = quote_spanned!(id.span()=> #a::id(&(#id)));
+        let at = respanned(a, id.span());
+        let id = quote_spanned!(id.span()=> #at::id(&(#id)));
         quote!(let __obs_event = __obs_event.resource(#kind, #id);)
     });
     let entries = args.entries().map(|(record, entry)| {
@@ -69,8 +73,9 @@ fn event(args: &Args, a: &TokenStream) -> TokenStream {
         let ident = &entry.name;
         let value = entry.value.as_ref().map_or(quote!(#ident), |v| quote!(#v));
         let span = entry.value.as_ref().map_or(ident.span(), Spanned::span);
+        // Spanned at the value, so a value of a type that cannot be recorded is reported there.
+        let a = respanned(a, span);
         match record {
-            // Spanned at the value, so a value of a type that cannot be recorded is reported there.
             Record::Value => quote_spanned! {span=>
                 let __obs_event = __obs_event.field(#name, #a::field_value(&(#value)));
             },
@@ -115,17 +120,15 @@ fn after(args: &Args, func: &Function, shape: Shape, a: &TokenStream) -> TokenSt
                 syn::ReturnType::Type(_, ty) => ty.span(),
                 syn::ReturnType::Default => func.sig.ident.span(),
             };
+            let at = respanned(a, span);
             let failed = quote_spanned! {span=>
-                #a::durable_failed(__obs_result, __obs_error, __obs_carrier)
-            };
-            let carrier = quote_spanned! {span=>
-                (&#a::CarrierProbe(&__obs_result)).obs_audit_carrier()
+                #at::durable_failed(__obs_result, __obs_error, __obs_carrier)
             };
             quote! {{
                 #end
                 #[allow(unused_imports)]
                 use #a::{CarrierOfOther as _, CarrierOfResult as _};
-                let __obs_carrier = #carrier;
+                let __obs_carrier = (&#a::CarrierProbe(&__obs_result)).obs_audit_carrier();
                 match #record {
                     ::core::result::Result::Ok(()) => __obs_result,
                     ::core::result::Result::Err(__obs_error) => #failed,

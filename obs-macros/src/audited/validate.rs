@@ -135,18 +135,32 @@ fn is_dotted_verb(action: &str) -> bool {
         })
 }
 
-/// A suggestion for a malformed action: its words in snake_case, joined by `.`
-/// (`Config Update` -> `config.update`, `updateConfig` -> `update_config.update`).
+/// A suggestion for a malformed action: each dot-separated part in snake_case, other characters
+/// as `_` (`Config.Update` -> `config.update`, `config-key.rotate` -> `config_key.rotate`); an
+/// example when that is still not one (a single word).
 fn suggest_action(action: &str) -> String {
-    let words: Vec<String> = action
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .filter(|w| !w.is_empty())
-        .map(crate::naming::snake_case)
+    let parts: Vec<String> = action
+        .split('.')
+        .map(|part| {
+            let snake: String = crate::naming::snake_case(part)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            snake.trim_matches('_').to_owned()
+        })
+        .filter(|part| !part.is_empty())
         .collect();
-    match words.as_slice() {
-        [] => "config.update".to_owned(),
-        [one] => format!("{one}.update"),
-        many => many.join("."),
+    let suggestion = parts.join(".");
+    if is_dotted_verb(&suggestion) {
+        suggestion
+    } else {
+        "config.update".to_owned()
     }
 }
 
@@ -210,12 +224,16 @@ fn check_entry(record: Record, entry: &Entry, params: &[Ident], errors: &mut Err
         .flatten()
         .find(|n| looks_secret(&n.to_string()));
     if let Some(secret) = secret {
+        let entry = match entry.value {
+            Some(_) => format!("{name} = ..."),
+            None => name.to_string(),
+        };
         errors.push(
             secret.span(),
             format!(
                 "`{secret}` looks like a secret, which an audit log must not hold in clear: record \
-                 that it was given with `redact({name})`, or its SHA-256 with `hash({name})` (for \
-                 a value that is not a secret, give it a name that does not look like one)"
+                 that it was given with `redact({entry})`, or its SHA-256 with `hash({entry})` \
+                 (for a value that is not a secret, give it a name that does not look like one)"
             ),
         );
     }
@@ -255,8 +273,10 @@ mod tests {
         ] {
             assert!(!is_dotted_verb(bad), "{bad}");
         }
-        assert_eq!(suggest_action("Config Update"), "config.update");
-        assert_eq!(suggest_action("updateConfig"), "update_config.update");
-        assert_eq!(suggest_action("key-rotate"), "key.rotate");
+        assert_eq!(suggest_action("Config.Update"), "config.update");
+        assert_eq!(suggest_action("config-key.rotate"), "config_key.rotate");
+        assert_eq!(suggest_action("Rate Limit.refuse"), "rate_limit.refuse");
+        assert_eq!(suggest_action("updateConfig"), "config.update");
+        assert_eq!(suggest_action("update"), "config.update");
     }
 }

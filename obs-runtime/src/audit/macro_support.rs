@@ -18,6 +18,7 @@ use std::time::SystemTime;
 
 use tracing::Span;
 
+use super::stats::{self, Count};
 use super::{AuditError, AuditEvent, AuditLog, AuditOutcome, FieldValue, global};
 use crate::observed::{CallHook, ErrorKind, Outcome};
 
@@ -315,6 +316,8 @@ pub trait Carry<R> {
     fn carry(result: R, error: AuditError) -> R;
 }
 
+// Not offered as a fix: the message says what to do.
+#[diagnostic::do_not_recommend]
 impl<T, E: From<AuditError>> Carry<Result<T, E>> for Converts {
     /// An `Ok` becomes the audit failure; an `Err` stays the call's own error (the caller sees
     /// a failure either way, and the one that explains the call).
@@ -381,9 +384,9 @@ fn append(state: State, end: CallEnd) {
     match finish(state, end) {
         Some(Ok((log, event))) => match log.append(event) {
             Ok(_) | Err(AuditError::QueueFull) => {}
-            Err(_) => super::stats::AUDIT_STATS.dropped_total.inc(),
+            Err(_) => stats::add(Count::Dropped, 1),
         },
-        Some(Err(_)) => super::stats::AUDIT_STATS.dropped_total.inc(),
+        Some(Err(_)) => stats::add(Count::Dropped, 1),
         None => {}
     }
 }

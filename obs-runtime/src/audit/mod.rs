@@ -78,6 +78,7 @@ mod error;
 mod event;
 mod global;
 mod log;
+pub(crate) mod macro_support;
 mod stats;
 mod typed;
 
