@@ -72,15 +72,24 @@ pub mod record;
 
 mod actor;
 mod checkpoint;
+mod checkpointer;
 mod completion;
+mod compress;
 mod config;
+mod encode;
 mod error;
 mod event;
 mod global;
+mod id;
 mod log;
 pub(crate) mod macro_support;
+mod queue;
+mod recover;
+mod retention;
+mod segment;
 mod stats;
 mod typed;
+mod writer;
 
 pub use actor::{Actor, WithActor, current_actor, scope_actor, with_actor};
 pub use checkpoint::{
