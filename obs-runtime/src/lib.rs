@@ -123,8 +123,8 @@ pub mod __private {
     //!   `Recording` (`push`, `error_type`, `capture_input`, `capture_output`), `CaptureMode`, `LlmCall`, `LlmItems` (`new`), `OkProbe` with
     //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`;
     //! - `#[audited]` (feature `audit`), under [`audit`](mod@audit): `AuditEvent` (`new`, `actor`,
-    //!   `resource`, `field`, `redacted`, `hashed`), `AuditCall` (`start`, `hook`, `append`,
-    //!   `record`, `record_async`), `AuditHook`, `global_log`, `given_log`, `id`, `field_value`
+    //!   `resource`, `field`, `redacted`, `hashed`), `AuditCall` (`start`, `append`, `record`,
+    //!   `record_async`), `global_log`, `given_log`, `id`, `field_value`
     //!   (`AuditField`), `hash_input` (`HashInput`), `EndProbe` with `EndOfErrorKind` /
     //!   `EndOfResult` / `EndOfOther`, `CarrierProbe` with `CarrierOfResult` / `CarrierOfOther`,
     //!   and `durable_failed`.
@@ -166,9 +166,9 @@ pub mod __private {
     pub mod audit {
         pub use crate::audit::AuditEvent;
         pub use crate::audit::macro_support::{
-            AuditCall, AuditHook, CarrierOfOther, CarrierOfResult, CarrierProbe, EndOfErrorKind,
-            EndOfOther, EndOfResult, EndProbe, durable_failed, field_value, given_log, global_log,
-            hash_input, id,
+            AuditCall, CarrierOfOther, CarrierOfResult, CarrierProbe, EndOfErrorKind, EndOfOther,
+            EndOfResult, EndProbe, durable_failed, field_value, given_log, global_log, hash_input,
+            id,
         };
     }
 }

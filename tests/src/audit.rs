@@ -66,11 +66,14 @@ pub fn read_chain(dir: &Path) -> Vec<Segment> {
         for (i, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
             let at = format!("{file} line {}", i + 1);
             let body = &line[..line.len() - 1];
-            let value: Value = serde_json::from_slice(body)
-                .unwrap_or_else(|e| panic!("{at}: not JSON ({e}): {}", String::from_utf8_lossy(body)));
+            let value: Value = serde_json::from_slice(body).unwrap_or_else(|e| {
+                panic!("{at}: not JSON ({e}): {}", String::from_utf8_lossy(body))
+            });
             let canon = canonical::to_vec(&value).unwrap_or_else(|e| panic!("{at}: {e}"));
             assert!(canon == body, "{at}: not in canonical form");
-            let seq = value["seq"].as_u64().unwrap_or_else(|| panic!("{at}: no seq"));
+            let seq = value["seq"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{at}: no seq"));
             let hash = hex(&record_hash(&value).unwrap());
             assert_eq!(value["hash"].as_str(), Some(hash.as_str()), "{at}: hash");
             match &last {
@@ -89,14 +92,20 @@ pub fn read_chain(dir: &Path) -> Vec<Segment> {
             last = Some((seq, hash));
             records.push(value);
         }
-        out.push(Segment { name: file, records });
+        out.push(Segment {
+            name: file,
+            records,
+        });
     }
     out
 }
 
 /// All records of `dir`, checked by [`read_chain`], in order.
 pub fn records(dir: &Path) -> Vec<Value> {
-    read_chain(dir).into_iter().flat_map(|s| s.records).collect()
+    read_chain(dir)
+        .into_iter()
+        .flat_map(|s| s.records)
+        .collect()
 }
 
 /// A fresh, empty directory for one test.

@@ -28,7 +28,11 @@ fn concurrent_producers_make_one_gapless_total_order() {
     let mut config = AuditConfig::new(&dir, "gateway");
     config.sync = SyncPolicy::GroupCommit(Duration::from_millis(1));
     // Small segments, so rotation happens under concurrent load too.
-    config.rotate = Rotation { max_bytes: 256 << 10, max_age: None, gzip: false };
+    config.rotate = Rotation {
+        max_bytes: 256 << 10,
+        max_age: None,
+        gzip: false,
+    };
     let log = AuditLog::open(config).unwrap();
 
     let threads: Vec<_> = (0..THREADS)
@@ -75,7 +79,11 @@ fn concurrent_producers_make_one_gapless_total_order() {
     assert!(segments.len() > 1, "expected rotation under load");
     let all: Vec<_> = segments.into_iter().flat_map(|s| s.records).collect();
     for (i, r) in all.iter().enumerate() {
-        assert_eq!(r["seq"].as_u64(), Some(i as u64 + 1), "seq gap at record {i}");
+        assert_eq!(
+            r["seq"].as_u64(),
+            Some(i as u64 + 1),
+            "seq gap at record {i}"
+        );
     }
     let mut next: HashMap<u64, u64> = HashMap::new();
     let mut events = 0;
@@ -84,7 +92,10 @@ fn concurrent_producers_make_one_gapless_total_order() {
         let producer = r["fields"]["producer"].as_u64().unwrap();
         let n = r["fields"]["n"].as_u64().unwrap();
         let expected = next.entry(producer).or_insert(0);
-        assert_eq!(n, *expected, "producer {producer}: out of order or duplicated");
+        assert_eq!(
+            n, *expected,
+            "producer {producer}: out of order or duplicated"
+        );
         *expected += 1;
     }
     assert_eq!(events, TASKS * PER_TASK + THREADS * PER_THREAD);

@@ -29,7 +29,9 @@ impl Rng {
 /// Cuts the last (plain) segment of `dir` at a random byte inside a line that follows the last
 /// acknowledged event; false when there is no such line.
 fn tear_after_acked(dir: &Path, acked: &HashSet<(u64, u64, u64)>, rng: &mut Rng) -> bool {
-    let Some((name, path)) = segment_files(dir).pop() else { return false };
+    let Some((name, path)) = segment_files(dir).pop() else {
+        return false;
+    };
     if name.gzip {
         return false;
     }
@@ -38,7 +40,9 @@ fn tear_after_acked(dir: &Path, acked: &HashSet<(u64, u64, u64)>, rng: &mut Rng)
     let mut at = 0;
     for line in text.split_inclusive(|&b| b == b'\n') {
         at += line.len();
-        let Ok(r) = serde_json::from_slice::<serde_json::Value>(line) else { continue };
+        let Ok(r) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
         let f = &r["fields"];
         let id = (f["run"].as_u64(), f["thread"].as_u64(), f["n"].as_u64());
         if let (Some(a), Some(b), Some(c)) = id
@@ -48,12 +52,19 @@ fn tear_after_acked(dir: &Path, acked: &HashSet<(u64, u64, u64)>, rng: &mut Rng)
         }
     }
     // Cut points strictly inside a line after `keep`.
-    let inside: Vec<usize> = (keep + 1..text.len()).filter(|&p| text[p - 1] != b'\n').collect();
+    let inside: Vec<usize> = (keep + 1..text.len())
+        .filter(|&p| text[p - 1] != b'\n')
+        .collect();
     if inside.is_empty() {
         return false;
     }
     let cut = inside[rng.below(inside.len() as u64) as usize];
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(cut as u64).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(cut as u64)
+        .unwrap();
     true
 }
 
@@ -62,7 +73,13 @@ fn killed_writers_lose_no_acknowledged_event_and_leave_a_chain_that_verifies() {
     let seed = std::env::var("AUDIT_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
     eprintln!("AUDIT_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = fresh_dir("crash");
@@ -95,12 +112,23 @@ fn killed_writers_lose_no_acknowledged_event_and_leave_a_chain_that_verifies() {
         child.kill().unwrap();
         let status = child.wait().unwrap();
         let mut stderr = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-        assert!(status.code().is_none(), "run {run}: the child exited by itself ({status}): {stderr}");
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        assert!(
+            status.code().is_none(),
+            "run {run}: the child exited by itself ({status}): {stderr}"
+        );
         // Everything printed before the kill, read to the end (a torn last print is not an ack).
         out.read_to_string(&mut line).unwrap();
         for l in line.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
-            let parts: Vec<u64> = l.split_whitespace().map(|p| p.parse().unwrap_or_else(|_| panic!("run {run}: {l}"))).collect();
+            let parts: Vec<u64> = l
+                .split_whitespace()
+                .map(|p| p.parse().unwrap_or_else(|_| panic!("run {run}: {l}")))
+                .collect();
             assert_eq!(parts.len(), 3, "run {run}: {l}");
             acked.insert((parts[0], parts[1], parts[2]));
         }
@@ -112,31 +140,56 @@ fn killed_writers_lose_no_acknowledged_event_and_leave_a_chain_that_verifies() {
 
         // Reopen (repairing the tail), then check the whole directory.
         let mut config = AuditConfig::new(&dir, "crash-check");
-        config.rotate = Rotation { max_bytes: 64 << 10, max_age: None, gzip };
-        let log = AuditLog::open(config).unwrap_or_else(|e| panic!("run {run} (seed {seed}): reopen failed: {e}"));
+        config.rotate = Rotation {
+            max_bytes: 64 << 10,
+            max_age: None,
+            gzip,
+        };
+        let log = AuditLog::open(config)
+            .unwrap_or_else(|e| panic!("run {run} (seed {seed}): reopen failed: {e}"));
         log.shutdown().unwrap();
         let all = records(&dir);
         if torn {
             let last_repair = all.iter().rev().find(|r| r["kind"] == "repair");
-            let after_run = all.iter().rev().take_while(|r| r["kind"] != "repair").all(|r| r["fields"]["run"].as_u64() != Some(run));
-            assert!(last_repair.is_some_and(|r| r["truncated_bytes"].as_u64() > Some(0)) && after_run, "run {run} (seed {seed}): the torn tail was not repaired");
+            let after_run = all
+                .iter()
+                .rev()
+                .take_while(|r| r["kind"] != "repair")
+                .all(|r| r["fields"]["run"].as_u64() != Some(run));
+            assert!(
+                last_repair.is_some_and(|r| r["truncated_bytes"].as_u64() > Some(0)) && after_run,
+                "run {run} (seed {seed}): the torn tail was not repaired"
+            );
         }
         let present: HashSet<(u64, u64, u64)> = all
             .iter()
             .filter(|r| r["kind"] == "event")
             .map(|r| {
                 let f = &r["fields"];
-                (f["run"].as_u64().unwrap(), f["thread"].as_u64().unwrap(), f["n"].as_u64().unwrap())
+                (
+                    f["run"].as_u64().unwrap(),
+                    f["thread"].as_u64().unwrap(),
+                    f["n"].as_u64().unwrap(),
+                )
             })
             .collect();
         let missing: Vec<_> = acked.difference(&present).collect();
-        assert!(missing.is_empty(), "run {run} (seed {seed}): acknowledged but missing: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "run {run} (seed {seed}): acknowledged but missing: {missing:?}"
+        );
     }
-    let repairs = records(&dir).iter().filter(|r| r["kind"] == "repair").count();
+    let repairs = records(&dir)
+        .iter()
+        .filter(|r| r["kind"] == "repair")
+        .count();
     eprintln!(
         "{KILLS} kills, {} acknowledged events, {repairs} repair records, {:?}",
         acked.len(),
         started.elapsed()
     );
-    assert!(acked.len() as u64 >= KILLS, "too few events were acknowledged to mean anything");
+    assert!(
+        acked.len() as u64 >= KILLS,
+        "too few events were acknowledged to mean anything"
+    );
 }

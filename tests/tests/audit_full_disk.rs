@@ -22,17 +22,30 @@ fn durable_calls_fail_on_a_full_disk_without_damage_and_writing_resumes_after() 
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let acked: Vec<u64> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("ok "))
         .map(|n| n.parse().unwrap())
         .collect();
-    let errors: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("err ")).collect();
-    assert!(acked.len() > 50, "too few events before the limit: {stdout}");
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("err "))
+        .collect();
+    assert!(
+        acked.len() > 50,
+        "too few events before the limit: {stdout}"
+    );
     assert_eq!(errors.len(), 6, "{stdout}");
     for e in &errors {
-        assert!(e.contains("audit-00000000000000000001.jsonl"), "the error names the segment: {e}");
+        assert!(
+            e.contains("audit-00000000000000000001.jsonl"),
+            "the error names the segment: {e}"
+        );
     }
     // Every acknowledged event is there, in order, and nothing else; the chain verifies.
     let written: Vec<u64> = records(&dir)

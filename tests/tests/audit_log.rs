@@ -109,15 +109,29 @@ fn an_event_record_holds_every_field() {
     assert_eq!(r["service"], "gateway");
     assert_eq!(r["action"], "config.update");
     assert_eq!(r["actor"], json!({"id": "alice", "type": "user"}));
-    assert_eq!(r["resource"], json!({"type": "config_key", "id": "routing.model"}));
-    assert_eq!((r["outcome"].clone(), r["reason"].clone()), (json!("failure"), json!("permission_denied")));
+    assert_eq!(
+        r["resource"],
+        json!({"type": "config_key", "id": "routing.model"})
+    );
+    assert_eq!(
+        (r["outcome"].clone(), r["reason"].clone()),
+        (json!("failure"), json!("permission_denied"))
+    );
     assert_eq!(r["time"], "2026-11-18T11:06:40.000000123Z");
     assert_eq!(r["end_time"], "2026-11-18T11:06:40.001500123Z");
-    assert_eq!((r["duration_us"].clone(), r["duration_ms"].clone()), (json!(1500), json!(1)));
+    assert_eq!(
+        (r["duration_us"].clone(), r["duration_ms"].clone()),
+        (json!(1500), json!(1))
+    );
     assert_eq!(r["trace_id"], "11".repeat(16));
     assert_eq!(r["span_id"], "22".repeat(8));
     assert_eq!(r["fields"]["value"], "[REDACTED]");
-    assert!(r["fields"]["api_key"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        r["fields"]["api_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     assert_eq!(r["details"]["old"], "a");
     let id = r["id"].as_str().unwrap();
     assert_eq!((id.len(), &id[14..15]), (36, "7"), "UUIDv7: {id}");
@@ -130,20 +144,31 @@ fn reopening_continues_the_chain_and_a_second_writer_is_locked_out() {
     let dir = fresh_dir("reopen");
     let log = AuditLog::open(config(&dir)).unwrap();
     log.record(event(0)).unwrap();
-    assert!(matches!(AuditLog::open(config(&dir)), Err(AuditError::Locked { .. })));
+    assert!(matches!(
+        AuditLog::open(config(&dir)),
+        Err(AuditError::Locked { .. })
+    ));
     log.shutdown().unwrap();
     let log = AuditLog::open(config(&dir)).unwrap();
     log.record(event(1)).unwrap();
     log.shutdown().unwrap();
     let all = records(&dir);
-    assert_eq!(all.iter().map(|r| r["seq"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        all.iter()
+            .map(|r| r["seq"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
 }
 
 #[test]
 fn buffered_appends_are_written_by_flush_and_by_shutdown() {
     let dir = fresh_dir("buffered");
     let mut c = config(&dir);
-    c.delivery = Delivery::Buffered { capacity: 16, when_full: WhenFull::Block };
+    c.delivery = Delivery::Buffered {
+        capacity: 16,
+        when_full: WhenFull::Block,
+    };
     let log = AuditLog::open(c).unwrap();
     for n in 0..100 {
         log.append(event(n)).unwrap();
@@ -165,7 +190,10 @@ fn an_invalid_action_is_refused_before_it_is_queued() {
     let dir = fresh_dir("invalid");
     let log = AuditLog::open(config(&dir)).unwrap();
     let e = log.record(AuditEvent::new("Config Update")).unwrap_err();
-    assert!(matches!(&e, AuditError::InvalidEvent(m) if m.contains("Config Update")), "{e}");
+    assert!(
+        matches!(&e, AuditError::InvalidEvent(m) if m.contains("Config Update")),
+        "{e}"
+    );
     log.shutdown().unwrap();
     assert!(records(&dir).is_empty());
 }
@@ -190,7 +218,10 @@ fn a_torn_tail_is_cut_on_reopen_with_a_repair_record() {
     for (name, tail) in [
         ("torn-half-line", &b"{\"action\":\"config.upd"[..]),
         ("torn-zeros", &[0u8; 700][..]),
-        ("torn-garbage-lines", &b"\x00\x00\n\xff\xfe\n{\"v\":1,\"seq\""[..]),
+        (
+            "torn-garbage-lines",
+            &b"\x00\x00\n\xff\xfe\n{\"v\":1,\"seq\""[..],
+        ),
     ] {
         let dir = damaged(name, tail);
         let log = AuditLog::open(config(&dir)).unwrap();
@@ -202,7 +233,10 @@ fn a_torn_tail_is_cut_on_reopen_with_a_repair_record() {
         assert_eq!(repair["kind"], "repair", "{name}");
         assert_eq!(repair["truncated_bytes"], tail.len() as u64, "{name}");
         assert_eq!(repair["last_good_seq"], 2, "{name}");
-        assert_eq!(repair["segment"], "audit-00000000000000000001.jsonl", "{name}");
+        assert_eq!(
+            repair["segment"], "audit-00000000000000000001.jsonl",
+            "{name}"
+        );
         assert_eq!(ns(&all), [0, 1, 2], "{name}");
     }
 }
@@ -215,7 +249,11 @@ fn damage_that_a_crash_cannot_explain_stops_the_log_and_says_where() {
     line.push(b'\n');
     let dir = damaged("corrupt-forged", &line);
     match AuditLog::open(config(&dir)) {
-        Err(AuditError::Corrupt { segment, line, what }) => {
+        Err(AuditError::Corrupt {
+            segment,
+            line,
+            what,
+        }) => {
             assert!(segment.ends_with("audit-00000000000000000001.jsonl"));
             assert_eq!(line, 3);
             assert!(what.contains("hash"), "{what}");
@@ -234,7 +272,9 @@ fn damage_that_a_crash_cannot_explain_stops_the_log_and_says_where() {
     // A modified record in the middle of the segment.
     let dir = damaged("corrupt-modified", b"");
     let path = dir.join("audit-00000000000000000001.jsonl");
-    let text = fs::read_to_string(&path).unwrap().replacen("key-0", "key-9", 1);
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replacen("key-0", "key-9", 1);
     fs::write(&path, text).unwrap();
     let e = AuditLog::open(config(&dir)).unwrap_err();
     assert!(matches!(&e, AuditError::Corrupt { line: 1, .. }), "{e}");
@@ -244,7 +284,11 @@ fn damage_that_a_crash_cannot_explain_stops_the_log_and_says_where() {
 fn segments_rotate_by_size_and_the_chain_continues_across_them() {
     let dir = fresh_dir("rotate");
     let mut c = config(&dir);
-    c.rotate = Rotation { max_bytes: 4096, max_age: None, gzip: false };
+    c.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: false,
+    };
     let log = AuditLog::open(c).unwrap();
     for n in 0..60 {
         log.append(event(n)).unwrap();
@@ -269,7 +313,11 @@ fn segments_rotate_by_size_and_the_chain_continues_across_them() {
 fn rotated_segments_are_gzipped_and_read_back_whole() {
     let dir = fresh_dir("gzip");
     let mut c = config(&dir);
-    c.rotate = Rotation { max_bytes: 4096, max_age: None, gzip: true };
+    c.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: true,
+    };
     let log = AuditLog::open(c).unwrap();
     for n in 0..60 {
         log.append(event(n)).unwrap();
@@ -278,14 +326,27 @@ fn rotated_segments_are_gzipped_and_read_back_whole() {
     let files = segment_files(&dir);
     let (last, rotated) = files.split_last().unwrap();
     assert!(!last.0.gzip);
-    assert!(!rotated.is_empty() && rotated.iter().all(|(n, _)| n.gzip), "{files:?}");
+    assert!(
+        !rotated.is_empty() && rotated.iter().all(|(n, _)| n.gzip),
+        "{files:?}"
+    );
     assert_eq!(ns(&records(&dir)), (0..60).collect::<Vec<_>>());
     // Reopening with gzip leftovers of a crash: a stray .gz.tmp is cleared.
-    fs::write(dir.join(format!("{}.gz.tmp", last.0.file_name())), b"partial").unwrap();
+    fs::write(
+        dir.join(format!("{}.gz.tmp", last.0.file_name())),
+        b"partial",
+    )
+    .unwrap();
     let log = AuditLog::open(config(&dir)).unwrap();
     log.record(event(60)).unwrap();
     log.shutdown().unwrap();
-    assert!(fs::read_dir(&dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+    assert!(
+        fs::read_dir(&dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
     assert_eq!(ns(&records(&dir)), (0..61).collect::<Vec<_>>());
 }
 
@@ -308,8 +369,15 @@ fn segments_rotate_by_age() {
 fn retention_removes_the_oldest_segments_and_records_what_it_removed() {
     let dir = fresh_dir("retention");
     let mut c = config(&dir);
-    c.rotate = Rotation { max_bytes: 4096, max_age: None, gzip: false };
-    c.retain = Retention { max_count: Some(2), ..Retention::default() };
+    c.rotate = Rotation {
+        max_bytes: 4096,
+        max_age: None,
+        gzip: false,
+    };
+    c.retain = Retention {
+        max_count: Some(2),
+        ..Retention::default()
+    };
     let log = AuditLog::open(c).unwrap();
     for n in 0..100 {
         log.record(event(n)).unwrap();
@@ -330,10 +398,16 @@ fn retention_removes_the_oldest_segments_and_records_what_it_removed() {
         .collect();
     assert!(!removed.is_empty());
     for pair in removed.windows(2) {
-        assert_eq!(pair[1]["first_seq"].as_u64().unwrap(), pair[0]["last_seq"].as_u64().unwrap() + 1);
+        assert_eq!(
+            pair[1]["first_seq"].as_u64().unwrap(),
+            pair[0]["last_seq"].as_u64().unwrap() + 1
+        );
     }
     let last = removed.last().unwrap();
-    assert_eq!(last["last_seq"].as_u64().unwrap() + 1, first["seq"].as_u64().unwrap());
+    assert_eq!(
+        last["last_seq"].as_u64().unwrap() + 1,
+        first["seq"].as_u64().unwrap()
+    );
     assert_eq!(last["last_hash"], first["prev"]);
     for r in &removed {
         assert!(!dir.join(r["segment"].as_str().unwrap()).exists());
@@ -352,7 +426,10 @@ fn records_carry_a_mac_under_the_configured_key() {
     let r = &records(&dir)[0];
     assert_eq!(r["key_id"], "k-2026");
     let key: Vec<u8> = (0u8..32).collect();
-    assert_eq!(r["mac"], hex(&record_mac(&key, r["hash"].as_str().unwrap())));
+    assert_eq!(
+        r["mac"],
+        hex(&record_mac(&key, r["hash"].as_str().unwrap()))
+    );
 }
 
 /// A stand-in signer: the "signature" is a keyed hash, which the test can recompute.
@@ -397,7 +474,10 @@ fn checkpoints_every_n_records_at_rotation_and_at_shutdown() {
         .lines()
         .map(|l| Checkpoint::from_value(&serde_json::from_str(l).unwrap()).unwrap())
         .collect();
-    assert_eq!(lines.iter().map(|c| c.seq).collect::<Vec<_>>(), [10, 20, 25]);
+    assert_eq!(
+        lines.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [10, 20, 25]
+    );
     for c in &lines {
         let record = &all[c.seq as usize - 1];
         assert_eq!(record["hash"], c.hash.as_str());
@@ -416,7 +496,9 @@ fn the_task_local_actor_fills_events_built_inside_it() {
     });
     block_on(fut).unwrap();
     audit::scope_actor(Actor::new("cron", "service"), || {
-        log.record(audit::provider_health_changed("openai", "healthy", "degraded"))
+        log.record(audit::provider_health_changed(
+            "openai", "healthy", "degraded",
+        ))
     })
     .unwrap();
     log.shutdown().unwrap();
@@ -424,7 +506,10 @@ fn the_task_local_actor_fills_events_built_inside_it() {
     assert_eq!(all[0]["actor"], json!({"id": "bob", "type": "user"}));
     assert_eq!(all[1]["actor"], json!({"id": "cron", "type": "service"}));
     assert_eq!(all[1]["action"], "provider.health_change");
-    assert_eq!(all[1]["details"], json!({"from": "healthy", "to": "degraded"}));
+    assert_eq!(
+        all[1]["details"],
+        json!({"from": "healthy", "to": "degraded"})
+    );
 }
 
 #[test]

@@ -1,9 +1,10 @@
 //! Code generation for `#[audited]`: `#[observed]`'s layer with the audit parts added. When the
 //! call starts, the event is built from the arguments (owned: ids formatted, values converted,
-//! hashed values digested, so the clear value is never kept), before the body takes them. The
-//! call guard's hook writes the event of a call that panicked or was cancelled; the step after
-//! the body writes the others, with the outcome read from the return value, and in durable mode
-//! waits until the record is durable, turning an audit failure into the function's error.
+//! hashed values digested, so the clear value is never kept), before the body takes them, into a
+//! local that writes the event of a call that panicked or was cancelled when it is dropped. The
+//! step after the body writes the others, with the outcome read from the return value, and in
+//! durable mode waits until the record is durable, turning an audit failure into the function's
+//! error.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -28,15 +29,15 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
         Some(log) => {
             let log = &log.value.0;
             let at = respanned(&a, log.span());
-            quote_spanned!(log.span()=> #at::given_log(#log))
+            quote_spanned!(log.span()=> #at::given_log(&(#log)))
         }
         None => quote!(#a::global_log()),
     };
+    // A local of the body (moved into the future a function returns), dropped however the call
+    // ends: it writes the event of a call that panicked or was cancelled.
     layer.start = quote! {
-        let __obs_audit = #a::AuditCall::start(#log, &__obs_span, || #event);
+        let mut __obs_audit = #a::AuditCall::start(#log, &__obs_span, || #event);
     };
-    let inner = &layer.hook;
-    layer.hook = quote!(__obs_audit.hook(#inner));
     layer.after = Some(after(args, func, shape, &a));
     wrap(func, shape, &layer, &p)
 }

@@ -13,7 +13,7 @@
 //!     redact(value),                          // recorded as "[REDACTED]"
 //!     hash(api_key, sig = req.signature),     // recorded as "sha256:<hex>" of the bytes
 //!     mode = "durable",                       // or "buffered" (default "durable")
-//!     log = &self.audit,                      // the `&AuditLog` to write to (default: the
+//!     log = self.audit,                       // the `AuditLog` (or a reference) to write to (default: the
 //!                                             // installed global log)
 //!     <the arguments of #[observed] but `fields`>,
 //! )]

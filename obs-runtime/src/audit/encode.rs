@@ -96,7 +96,9 @@ impl Encoder {
                 s.push(b':');
                 match value {
                     FieldValue::Str(v) => canonical::string(v, s),
-                    FieldValue::Int(n) => s.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+                    FieldValue::Int(n) => {
+                        s.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes())
+                    }
                     FieldValue::UInt(n) => uint(s, *n),
                     FieldValue::Bool(b) => s.extend_from_slice(if *b { b"true" } else { b"false" }),
                 }
@@ -177,7 +179,8 @@ impl Encoder {
             body.insert(field::KEY_ID.into(), mac.id().into());
         }
         // Our own records hold strings and unsigned integers only: these cannot fail.
-        let hash = record::seal(&mut body, self.mac.as_ref().map(MacKey::bytes)).unwrap_or_default();
+        let hash =
+            record::seal(&mut body, self.mac.as_ref().map(MacKey::bytes)).unwrap_or_default();
         let encoded = canonical::encode(&Value::Object(body), out);
         debug_assert!(encoded.is_ok(), "{encoded:?}");
         out.push(b'\n');
@@ -274,7 +277,10 @@ mod tests {
 
     #[test]
     fn an_event_line_is_canonical_and_chained() {
-        for key in [None, Some(MacKey::from_hex("k1", &"11".repeat(32)).unwrap())] {
+        for key in [
+            None,
+            Some(MacKey::from_hex("k1", &"11".repeat(32)).unwrap()),
+        ] {
             let mut enc = Encoder::new("gate\\way".into(), key.clone());
             let mut chain = Chain::GENESIS;
             let mut out = Vec::new();
@@ -290,12 +296,18 @@ mod tests {
             assert_eq!(first["span_id"], json!("cd".repeat(8)));
             assert_eq!(first["id"], json!("07070707-0707-0707-0707-070707070707"));
             assert_eq!(first["actor"], json!({"id": "al\"ice", "type": "user"}));
-            assert_eq!(first["resource"], json!({"type": "config_key", "id": "routing\n.model"}));
+            assert_eq!(
+                first["resource"],
+                json!({"type": "config_key", "id": "routing\n.model"})
+            );
             assert_eq!(first["fields"]["value"], json!("[REDACTED]"));
             assert_eq!(first["fields"]["m"], json!(u64::MAX));
             assert_eq!(first["details"]["old"]["x"][2]["a"], json!("0.5"));
             assert_eq!(first["service"], json!("gate\\way"));
-            assert_eq!((first["v"].clone(), first["kind"].clone()), (json!(1), json!("event")));
+            assert_eq!(
+                (first["v"].clone(), first["kind"].clone()),
+                (json!(1), json!("event"))
+            );
 
             let mut second = Vec::new();
             let minimal = AuditEvent::new("auth.login").times(UNIX_EPOCH, UNIX_EPOCH);
@@ -303,7 +315,9 @@ mod tests {
             let second = check_line(&second, key.as_ref());
             assert_eq!(second["seq"], json!(2));
             assert_eq!(second["prev"], first["hash"]);
-            for absent in ["actor", "resource", "reason", "fields", "details", "trace_id", "span_id"] {
+            for absent in [
+                "actor", "resource", "reason", "fields", "details", "trace_id", "span_id",
+            ] {
                 assert!(second.get(absent).is_none(), "{absent}");
             }
             assert_eq!(second["outcome"], json!("unknown"));
@@ -333,7 +347,10 @@ mod tests {
         let first = check_line(&out, Some(&key));
         let mut body = Map::new();
         body.insert(field::TRUNCATED_BYTES.into(), 17.into());
-        body.insert(field::SEGMENT.into(), "audit-00000000000000000001.jsonl".into());
+        body.insert(
+            field::SEGMENT.into(),
+            "audit-00000000000000000001.jsonl".into(),
+        );
         body.insert(field::LAST_GOOD_SEQ.into(), 1.into());
         let mut line = Vec::new();
         enc.own(&mut chain, RecordKind::Repair, body, &mut line);

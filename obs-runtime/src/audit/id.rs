@@ -17,7 +17,10 @@ fn seed() -> u64 {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
-        return std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), nanos);
+        return std::hash::BuildHasher::hash_one(
+            &std::collections::hash_map::RandomState::new(),
+            nanos,
+        );
     }
     u64::from_le_bytes(bytes)
 }

@@ -182,9 +182,9 @@ impl Inner {
             .take();
         match thread {
             None => Ok(()),
-            Some(t) => t.join().unwrap_or_else(|_| {
-                Err(AuditError::Stopped("the writer thread panicked".into()))
-            }),
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(AuditError::Stopped("the writer thread panicked".into()))),
         }
     }
 }

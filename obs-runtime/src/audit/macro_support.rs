@@ -2,25 +2,23 @@
 //!
 //! When the call starts, [`AuditCall::start`] builds the event from the arguments (owned values:
 //! ids formatted, fields converted, hashed values digested) and notes the time and the trace.
-//! The call guard's hook ([`AuditHook`]) writes the event of a call that panicked or was
-//! cancelled, buffered (nothing could receive an error there); the step after the body writes
-//! the others with the outcome read from the return value ([`EndProbe`]): [`AuditCall::append`]
-//! (buffered), or [`AuditCall::record`] / [`AuditCall::record_async`] (durable), whose error the
-//! function returns ([`durable_failed`]). Whichever comes first writes the event; it is written
-//! once. A call that ends without either (a returned future dropped before its first poll) is
-//! written as cancelled when its `AuditCall` is dropped.
+//! The step after the body writes the event of a call that returned, with the outcome read from
+//! the return value ([`EndProbe`]): [`AuditCall::append`] (buffered), or [`AuditCall::record`] /
+//! [`AuditCall::record_async`] (durable), whose error the function returns
+//! ([`durable_failed`]). A call that panicked or was cancelled never reaches that step: its
+//! `AuditCall` writes the event when dropped. Either way the event is written once.
 
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tracing::Span;
 
 use super::stats::{self, Count};
 use super::{AuditError, AuditEvent, AuditLog, AuditOutcome, FieldValue, global};
-use crate::observed::{CallHook, ErrorKind, Outcome};
+use crate::observed::ErrorKind;
 
 /// The reason of a call that panicked.
 pub const PANIC: &str = "panic";
@@ -348,11 +346,33 @@ enum State {
     Ended,
 }
 
-type Slot = Arc<Mutex<State>>;
+impl State {
+    /// The finished event, or the error of a call with no log (`None`: already written).
+    fn finish(self, end: CallEnd) -> Option<Result<(AuditLog, AuditEvent), AuditError>> {
+        match self {
+            Self::Open { log, event, start } => {
+                let event = event
+                    .outcome(end.outcome, end.reason)
+                    .times(start, SystemTime::now());
+                Some(Ok((log, event)))
+            }
+            Self::NoLog => Some(Err(no_log())),
+            Self::Ended => None,
+        }
+    }
 
-fn take(slot: &Slot) -> State {
-    let mut state = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    std::mem::replace(&mut *state, State::Ended)
+    /// Queues the finished event; what cannot be queued is counted as dropped (a full queue
+    /// under `WhenFull::DropAndCount` is counted by the log itself).
+    fn append(self, end: CallEnd) {
+        match self.finish(end) {
+            Some(Ok((log, event))) => match log.append(event) {
+                Ok(_) | Err(AuditError::QueueFull) => {}
+                Err(_) => stats::add(Count::Dropped, 1),
+            },
+            Some(Err(_)) => stats::add(Count::Dropped, 1),
+            None => {}
+        }
+    }
 }
 
 /// The error of a durable call with no log to write to.
@@ -364,36 +384,15 @@ fn no_log() -> AuditError {
     )
 }
 
-/// The finished event, or the error of a call with no log (`None`: already written).
-fn finish(state: State, end: CallEnd) -> Option<Result<(AuditLog, AuditEvent), AuditError>> {
-    match state {
-        State::Open { log, event, start } => {
-            let event = event
-                .outcome(end.outcome, end.reason)
-                .times(start, SystemTime::now());
-            Some(Ok((log, event)))
-        }
-        State::NoLog => Some(Err(no_log())),
-        State::Ended => None,
-    }
-}
-
-/// Queues the finished event; what cannot be queued is counted as dropped (a full queue under
-/// `WhenFull::DropAndCount` is counted by the log itself).
-fn append(state: State, end: CallEnd) {
-    match finish(state, end) {
-        Some(Ok((log, event))) => match log.append(event) {
-            Ok(_) | Err(AuditError::QueueFull) => {}
-            Err(_) => stats::add(Count::Dropped, 1),
-        },
-        Some(Err(_)) => stats::add(Count::Dropped, 1),
-        None => {}
-    }
-}
-
-/// One call of an `#[audited]` function, from its start until its event is written.
+/// One call of an `#[audited]` function, from its start until its event is written: a local of
+/// the function's body (or of the future it returns), so that it is dropped however the call
+/// ends. The step after the body writes the event of a call that returned; dropping it first
+/// writes the event of a call that panicked (dropped while unwinding, also when the panic is
+/// caught by an executor that drops the future later: a future's locals are dropped as the
+/// panic unwinds through its poll) or was cancelled (its future dropped unfinished, or, for a
+/// function returning a future, never polled: the function itself ran).
 pub struct AuditCall {
-    slot: Slot,
+    state: State,
 }
 
 impl std::fmt::Debug for AuditCall {
@@ -417,27 +416,21 @@ impl AuditCall {
             }
             None => State::NoLog,
         };
-        Self {
-            slot: Arc::new(Mutex::new(state)),
-        }
+        Self { state }
     }
 
-    /// The call guard's hook: `inner`, then the event of a call that panicked or was cancelled.
-    pub fn hook<H: CallHook>(&self, inner: H) -> AuditHook<H> {
-        AuditHook {
-            slot: Arc::clone(&self.slot),
-            inner,
-        }
+    fn take(&mut self) -> State {
+        std::mem::replace(&mut self.state, State::Ended)
     }
 
     /// Buffered: queues the event of a call that returned.
-    pub fn append(&self, end: CallEnd) {
-        append(take(&self.slot), end);
+    pub fn append(&mut self, end: CallEnd) {
+        self.take().append(end);
     }
 
     /// Durable: writes the event of a call that returned and waits until it is durable.
-    pub fn record(&self, end: CallEnd) -> Result<(), AuditError> {
-        match finish(take(&self.slot), end) {
+    pub fn record(&mut self, end: CallEnd) -> Result<(), AuditError> {
+        match self.take().finish(end) {
             Some(Ok((log, event))) => log.record(event),
             Some(Err(e)) => Err(e),
             None => Ok(()),
@@ -446,10 +439,10 @@ impl AuditCall {
 
     /// Durable: [`record`](Self::record), waiting without blocking the thread.
     pub fn record_async(
-        &self,
+        &mut self,
         end: CallEnd,
     ) -> impl Future<Output = Result<(), AuditError>> + Send + 'static {
-        let finished = finish(take(&self.slot), end);
+        let finished = self.take().finish(end);
         async move {
             match finished {
                 Some(Ok((log, event))) => log.record_async(event).await,
@@ -461,46 +454,18 @@ impl AuditCall {
 }
 
 impl Drop for AuditCall {
-    /// A call that ended with neither its hook nor the step after it (a returned future dropped
-    /// before its first poll; a panic before the call began): written as such.
+    /// A call that did not return: written as panicked or cancelled, buffered (nothing could
+    /// receive an error here).
     fn drop(&mut self) {
-        let state = take(&self.slot);
+        let state = self.take();
         if !matches!(state, State::Ended) {
             let reason = if std::thread::panicking() {
                 PANIC
             } else {
                 CANCELLED
             };
-            append(state, CallEnd::unknown(reason));
+            state.append(CallEnd::unknown(reason));
         }
-    }
-}
-
-/// The call guard's hook of an `#[audited]` call (around the hook of `#[observed]`'s own
-/// families, `H`).
-pub struct AuditHook<H> {
-    slot: Slot,
-    inner: H,
-}
-
-impl<H> std::fmt::Debug for AuditHook<H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditHook").finish_non_exhaustive()
-    }
-}
-
-impl<H: CallHook> CallHook for AuditHook<H> {
-    const ACTIVE: bool = true;
-
-    fn on_end(self, outcome: Outcome, nanos: u64) {
-        self.inner.on_end(outcome, nanos);
-        let reason = match outcome {
-            Outcome::Panic => PANIC,
-            Outcome::Cancelled => CANCELLED,
-            // Written by the step after the body, with the return value.
-            Outcome::Ok | Outcome::Error => return,
-        };
-        append(take(&self.slot), CallEnd::unknown(reason));
     }
 }
 
@@ -528,4 +493,101 @@ fn otel_ids(id: &tracing::span::Id, dispatch: &tracing::Dispatch) -> Option<([u8
     let sc = span.span_context();
     sc.is_valid()
         .then(|| (sc.trace_id().to_bytes(), sc.span_id().to_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observed::ErrorKind;
+
+    #[derive(Debug)]
+    enum Kinded {
+        RateLimited,
+    }
+
+    impl ErrorKind for Kinded {
+        const KINDS: &'static [&'static str] = &["rate_limited"];
+        fn kind_index(&self) -> usize {
+            match self {
+                Self::RateLimited => 0,
+            }
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Carried(bool);
+
+    impl From<AuditError> for Carried {
+        fn from(_: AuditError) -> Self {
+            Self(true)
+        }
+    }
+
+    // Borrowed as the generated code does, whatever the type.
+    #[allow(clippy::needless_borrow)]
+    #[test]
+    fn the_end_is_read_from_the_value_by_type() {
+        let kinded: Result<(), Kinded> = Err(Kinded::RateLimited);
+        assert_eq!(
+            (&&EndProbe(&kinded)).obs_audit_end(),
+            CallEnd::failure("rate_limited")
+        );
+        let plain: Result<(), String> = Err("no".into());
+        assert_eq!(
+            (&&EndProbe(&plain)).obs_audit_end(),
+            CallEnd::failure(ERROR)
+        );
+        let ok: Result<u8, String> = Ok(1);
+        assert_eq!((&&EndProbe(&ok)).obs_audit_end(), CallEnd::SUCCESS);
+        assert_eq!((&&EndProbe(&7u32)).obs_audit_end(), CallEnd::SUCCESS);
+    }
+
+    #[test]
+    fn an_audit_failure_replaces_an_ok_and_keeps_an_err() {
+        let ok: Result<u8, Carried> = Ok(1);
+        assert_eq!(
+            durable_failed(ok, AuditError::Closed, Converts),
+            Err(Carried(true))
+        );
+        let failed: Result<u8, Carried> = Err(Carried(false));
+        assert_eq!(
+            durable_failed(failed, AuditError::Closed, Converts),
+            Err(Carried(false))
+        );
+    }
+
+    #[test]
+    fn without_a_log_a_durable_call_fails_and_a_buffered_one_is_counted_as_dropped() {
+        let mut built = false;
+        let mut call = AuditCall::start(None, &Span::none(), || {
+            built = true;
+            AuditEvent::new("config.update")
+        });
+        assert!(!built, "no event is built without a log");
+        assert!(matches!(
+            call.record(CallEnd::SUCCESS),
+            Err(AuditError::Config(_))
+        ));
+
+        let before = stats::get(Count::Dropped);
+        AuditCall::start(None, &Span::none(), || AuditEvent::new("config.update"))
+            .append(CallEnd::SUCCESS);
+        // Dropped without an end (cancelled): counted too.
+        drop(AuditCall::start(None, &Span::none(), || {
+            AuditEvent::new("config.update")
+        }));
+        assert!(stats::get(Count::Dropped) >= before + 2);
+    }
+
+    #[test]
+    fn values_convert_and_hash_inputs_are_bytes() {
+        assert_eq!(field_value(&"a"), FieldValue::Str("a".into()));
+        assert_eq!(field_value(&String::from("b")), FieldValue::Str("b".into()));
+        assert_eq!(field_value(&&3u16), FieldValue::UInt(3));
+        assert_eq!(field_value(&-3i64), FieldValue::Int(-3));
+        assert_eq!(field_value(&true), FieldValue::Bool(true));
+        assert_eq!(hash_input(&"key"), b"key");
+        assert_eq!(hash_input(&vec![1u8, 2]), [1, 2]);
+        assert_eq!(id(&42), "42");
+    }
 }

@@ -88,7 +88,10 @@ impl Queue {
             }
             match self.when_full {
                 WhenFull::Block => {
-                    state = self.room.wait(state).unwrap_or_else(PoisonError::into_inner);
+                    state = self
+                        .room
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
                 }
                 WhenFull::DropAndCount => {
                     stats::add(Count::Dropped, 1);
@@ -121,7 +124,12 @@ impl Queue {
                 return true;
             }
             match deadline {
-                None => state = self.work.wait(state).unwrap_or_else(PoisonError::into_inner),
+                None => {
+                    state = self
+                        .work
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner)
+                }
                 Some(d) => {
                     let now = Instant::now();
                     if d <= now {

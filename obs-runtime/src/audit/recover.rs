@@ -97,7 +97,10 @@ pub(crate) fn recover(dir: &Path) -> Result<Recovered, AuditError> {
         body
     });
     let active = Segment::reopen(last, scan.valid_len, scan.records)?;
-    let ended = scan.last.as_ref().is_some_and(|l| l.kind == RecordKind::Rotate);
+    let ended = scan
+        .last
+        .as_ref()
+        .is_some_and(|l| l.kind == RecordKind::Rotate);
     Ok(Recovered {
         chain,
         active: (!ended).then_some(active),
@@ -113,7 +116,11 @@ fn head_of(seg: &SegmentFile) -> Result<Chain, AuditError> {
             next_seq: l.seq + 1,
             prev: l.hash,
         }),
-        _ => Err(corrupt(seg, scan.records + 1, "an empty or torn segment before the last one".into())),
+        _ => Err(corrupt(
+            seg,
+            scan.records + 1,
+            "an empty or torn segment before the last one".into(),
+        )),
     }
 }
 
@@ -173,7 +180,11 @@ fn scan(seg: &SegmentFile) -> Result<Scan, AuditError> {
     }
     if let Some((bad_line, at, what)) = torn_from {
         if seg.name.gzip {
-            return Err(corrupt(seg, bad_line, format!("{what} in a compressed segment")));
+            return Err(corrupt(
+                seg,
+                bad_line,
+                format!("{what} in a compressed segment"),
+            ));
         }
         out.torn = total - at;
     }
@@ -186,7 +197,8 @@ fn check(line: &[u8], expected: u64, prev: Option<&[u8; 32]>) -> Result<Last, Ba
     let Some(body) = line.strip_suffix(b"\n") else {
         return Err(Bad::Torn("an unterminated last line"));
     };
-    let value: Value = serde_json::from_slice(body).map_err(|_| Bad::Torn("a line that is not JSON"))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|_| Bad::Torn("a line that is not JSON"))?;
     let wrong = |what: String| Err(Bad::Wrong(what));
     let seq = value.get(field::SEQ).and_then(Value::as_u64);
     if seq != Some(expected) {
@@ -198,18 +210,33 @@ fn check(line: &[u8], expected: u64, prev: Option<&[u8; 32]>) -> Result<Last, Ba
     };
     let stored = value.get(field::HASH).and_then(Value::as_str);
     if stored != Some(hex(&hash).as_str()) {
-        return wrong(format!("seq {expected}: its hash does not match its content"));
+        return wrong(format!(
+            "seq {expected}: its hash does not match its content"
+        ));
     }
-    let stored_prev = value.get(field::PREV).and_then(Value::as_str).and_then(unhex);
+    let stored_prev = value
+        .get(field::PREV)
+        .and_then(Value::as_str)
+        .and_then(unhex);
     match (prev, stored_prev) {
         (_, None) => return wrong(format!("seq {expected}: no valid `prev`")),
         (Some(p), Some(s)) if s.as_slice() != p.as_slice() => {
-            return wrong(format!("seq {expected}: its `prev` is not the previous record's hash"));
+            return wrong(format!(
+                "seq {expected}: its `prev` is not the previous record's hash"
+            ));
         }
         _ => {}
     }
-    let Some(kind) = value.get(field::KIND).and_then(Value::as_str).and_then(RecordKind::parse) else {
+    let Some(kind) = value
+        .get(field::KIND)
+        .and_then(Value::as_str)
+        .and_then(RecordKind::parse)
+    else {
         return wrong(format!("seq {expected}: an unknown `kind`"));
     };
-    Ok(Last { seq: expected, hash, kind })
+    Ok(Last {
+        seq: expected,
+        hash,
+        kind,
+    })
 }

@@ -32,7 +32,10 @@ impl Writer {
         let files = Arc::clone(&self.files);
         let _files = files.lock().unwrap_or_else(PoisonError::into_inner);
         let all = segment::list(&self.dir, false)?;
-        let active = self.segment.as_ref().map(|s| (s.first_seq, s.len, s.records));
+        let active = self
+            .segment
+            .as_ref()
+            .map(|s| (s.first_seq, s.len, s.records));
         let closed: Vec<&SegmentFile> = all
             .iter()
             .filter(|s| Some(s.name.first_seq) != active.map(|a| a.0))
@@ -62,7 +65,10 @@ impl Writer {
         let mut removed = Vec::with_capacity(n);
         for (i, s) in closed[..n].iter().enumerate() {
             let (last_seq, last_hash) = match (closed.get(i + 1), &self.segment) {
-                (Some(next), _) => (next.name.first_seq - 1, first_prev(&next.path, next.name.gzip)?),
+                (Some(next), _) => (
+                    next.name.first_seq - 1,
+                    first_prev(&next.path, next.name.gzip)?,
+                ),
                 (None, Some(a)) if a.records > 0 => (a.first_seq - 1, first_prev(&a.path, false)?),
                 (None, _) => (self.chain.last_seq(), hex(&self.chain.prev)),
             };

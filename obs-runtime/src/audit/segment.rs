@@ -42,14 +42,18 @@ pub(crate) fn list(dir: &Path, cleanup: bool) -> Result<Vec<SegmentFile>, AuditE
     for entry in entries {
         let entry = entry.map_err(|e| AuditError::io(dir, e))?;
         let file_name = entry.file_name();
-        let Some(name) = file_name.to_str() else { continue };
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
         let path = entry.path();
         if cleanup && name.starts_with("audit-") && name.ends_with(".gz.tmp") {
             fs::remove_file(&path).map_err(|e| AuditError::io(&path, e))?;
             removed = true;
             continue;
         }
-        let Some(parsed) = SegmentName::parse(name) else { continue };
+        let Some(parsed) = SegmentName::parse(name) else {
+            continue;
+        };
         let meta = entry.metadata().map_err(|e| AuditError::io(&path, e))?;
         found.push(SegmentFile {
             name: parsed,
@@ -235,7 +239,11 @@ mod tests {
         ] {
             fs::write(dir.join(name), b"x\n").unwrap();
         }
-        let names: Vec<String> = list(&dir, true).unwrap().iter().map(|s| s.name.file_name()).collect();
+        let names: Vec<String> = list(&dir, true)
+            .unwrap()
+            .iter()
+            .map(|s| s.name.file_name())
+            .collect();
         assert_eq!(
             names,
             [
@@ -262,8 +270,14 @@ mod tests {
         while let Some(at) = lines.next_line(&mut buf).unwrap() {
             got.push((at, String::from_utf8(buf.clone()).unwrap()));
         }
-        assert_eq!(got, [(0, "one\n".into()), (4, "two\n".into()), (8, "thr".into())]);
-        assert!(matches!(Segment::create(&dir, 1), Err(AuditError::Io { .. })));
+        assert_eq!(
+            got,
+            [(0, "one\n".into()), (4, "two\n".into()), (8, "thr".into())]
+        );
+        assert!(matches!(
+            Segment::create(&dir, 1),
+            Err(AuditError::Io { .. })
+        ));
     }
 
     pub(crate) fn tempdir(name: &str) -> PathBuf {

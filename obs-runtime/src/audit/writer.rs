@@ -207,7 +207,8 @@ impl Writer {
             if self.buf.is_empty() {
                 self.chain_at_buf = self.chain;
             }
-            self.encoder.event(&mut self.chain, event, id, &mut self.buf);
+            self.encoder
+                .event(&mut self.chain, event, id, &mut self.buf);
             self.in_buf.push(p);
             let segment_len = self.segment.as_ref().map_or(0, |s| s.len);
             let full = segment_len + self.buf.len() as u64 >= self.rotate.max_bytes;
@@ -246,7 +247,10 @@ impl Writer {
             Ok(())
         };
         if let Ok(()) = &synced
-            && self.checkpoints.as_ref().is_some_and(|c| c.due_by_count(self.synced.0))
+            && self
+                .checkpoints
+                .as_ref()
+                .is_some_and(|c| c.due_by_count(self.synced.0))
         {
             self.checkpoint();
         }
@@ -266,7 +270,9 @@ impl Writer {
     /// Tells a caller of `p` about `error`; a buffered event is held to be written again.
     fn fail_or_hold(&mut self, p: Pending, error: &AuditError) {
         match p {
-            Pending::Event { done: Some(done), .. } => {
+            Pending::Event {
+                done: Some(done), ..
+            } => {
                 stats::queue_depth_add(-1);
                 done.complete(Err(error.duplicate()));
             }
@@ -302,7 +308,9 @@ impl Writer {
                 self.held_error = None;
                 for p in in_buf {
                     match p {
-                        Pending::Event { done: Some(done), .. } => {
+                        Pending::Event {
+                            done: Some(done), ..
+                        } => {
                             stats::queue_depth_add(-1);
                             if matches!(self.sync, SyncPolicy::Never) {
                                 done.complete(Ok(()));
@@ -442,9 +450,10 @@ impl Writer {
         let mut dropped = 0;
         for p in left {
             match p {
-                Pending::Event { done: Some(done), .. } | Pending::Flush(done) => {
-                    done.complete(Err(error.duplicate()))
+                Pending::Event {
+                    done: Some(done), ..
                 }
+                | Pending::Flush(done) => done.complete(Err(error.duplicate())),
                 Pending::Event { done: None, .. } => dropped += 1,
             }
         }
