@@ -66,7 +66,7 @@ pub fn llm_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Audits a function: `#[observed]` plus one tamper-evident audit event per call, on every exit
 /// path (success, failure, panic, cancellation), with the actor, resource and chosen fields
 /// (redacted or hashed where asked), written durably before the call returns unless
-/// `mode = "buffered"`. See `obs_runtime::audit` for the arguments.
+/// `mode = "buffered"`. See `obs_runtime::audited` for the arguments.
 #[proc_macro_attribute]
 pub fn audited(attr: TokenStream, item: TokenStream) -> TokenStream {
     audited::audited(attr.into(), item.into()).into()

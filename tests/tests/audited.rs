@@ -16,10 +16,12 @@ use std::task::{Context, Waker};
 
 use obs_runtime::audit::record::{HASHED_PREFIX, REDACTED, hex, sha256};
 use obs_runtime::audit::{self, Actor, AuditConfig, AuditError, AuditLog};
+use obs_runtime::export::{OtlpConfig, Protocol, inject, traces_layer};
 use obs_runtime::observed::CallSite;
 use obs_runtime::{ErrorKind, audited};
 use obs_tests::audit::{fresh_dir, records};
 use serde_json::{Value, json};
+use tracing_subscriber::layer::SubscriberExt;
 
 #[derive(Debug, ErrorKind)]
 enum ConfigError {
@@ -536,4 +538,40 @@ fn redacted_and_hashed_values_never_reach_the_files_in_clear() {
         files += 1;
     }
     assert!(files >= 1);
+}
+
+/// The `traceparent` of the span current in the body: the call's own.
+#[audited(action = "trace.linked", log = log)]
+fn traced(log: &AuditLog) -> Result<String, ConfigError> {
+    let mut carrier = std::collections::HashMap::new();
+    inject(&tracing::Span::current(), &mut carrier);
+    Ok(carrier.remove("traceparent").unwrap_or_default())
+}
+
+#[test]
+fn an_event_carries_the_trace_and_span_ids_of_its_call() {
+    let dir = fresh_dir("audited-trace");
+    let log = AuditLog::open(AuditConfig::new(&dir, "audited-tests")).unwrap();
+    // Nothing listens on the endpoint: spans are made and sampled, their export fails quietly.
+    let endpoint = format!("http://127.0.0.1:{}", obs_tests::free_port());
+    let (layer, guard) = traces_layer(&OtlpConfig::new(
+        "audited",
+        endpoint,
+        Protocol::HttpProtobuf,
+    ))
+    .unwrap();
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let traceparent = tracing::subscriber::with_default(subscriber, || traced(&log)).unwrap();
+    drop(guard);
+    // Without a subscriber: no ids.
+    traced(&log).unwrap();
+    log.shutdown().unwrap();
+
+    let parts: Vec<&str> = traceparent.split('-').collect();
+    assert_eq!(parts.len(), 4, "traceparent {traceparent:?}");
+    let all = events_in(&dir, "trace.linked");
+    assert_eq!(all.len(), 2, "{all:#?}");
+    assert_eq!(all[0]["trace_id"], parts[1]);
+    assert_eq!(all[0]["span_id"], parts[2]);
+    assert!(all[1].get("trace_id").is_none() && all[1].get("span_id").is_none());
 }

@@ -270,8 +270,8 @@ impl<T> EndOfOther for EndProbe<'_, T> {
 }
 
 /// Wraps a return value to find how a durable call returns an audit failure:
-/// `(&CarrierProbe(&value)).obs_audit_carrier()` is [`Converts`] for a `Result` whose error
-/// converts from [`AuditError`], else [`CannotCarry`], which [`durable_failed`] refuses.
+/// `(&CarrierProbe(&value)).obs_audit_carrier()` is `Converts` for a `Result` whose error
+/// converts from [`AuditError`], else `CannotCarry`, which [`durable_failed`] refuses.
 #[derive(Debug)]
 pub struct CarrierProbe<'a, T>(pub &'a T);
 
@@ -285,7 +285,7 @@ pub struct CannotCarry;
 
 /// A `Result` whose error converts from [`AuditError`].
 pub trait CarrierOfResult {
-    /// [`Converts`].
+    /// `Converts`.
     fn obs_audit_carrier(&self) -> Converts {
         Converts
     }
@@ -295,7 +295,7 @@ impl<T, E: From<AuditError>> CarrierOfResult for CarrierProbe<'_, Result<T, E>> 
 
 /// Any other value.
 pub trait CarrierOfOther {
-    /// [`CannotCarry`].
+    /// `CannotCarry`.
     fn obs_audit_carrier(&self) -> CannotCarry {
         CannotCarry
     }
@@ -333,6 +333,9 @@ pub fn durable_failed<R, C: Carry<R>>(result: R, error: AuditError, _carrier: C)
 }
 
 /// The event of a call in progress.
+// One per call, `Open` but for the moments after it is written: boxing the event would add an
+// allocation per call for nothing.
+#[allow(clippy::large_enum_variant)]
 enum State {
     /// Built when the call started, not yet written.
     Open {
