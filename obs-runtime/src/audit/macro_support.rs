@@ -42,6 +42,35 @@ pub fn id<T: Display + ?Sized>(value: &T) -> String {
     value.to_string()
 }
 
+/// Implements `$trait` for references, `Box` and `Arc` of its implementors.
+macro_rules! forward_through_pointers {
+    ($trait:ident, $method:ident -> $ret:ty) => {
+        impl<T: $trait + ?Sized> $trait for &T {
+            fn $method(&self) -> $ret {
+                (**self).$method()
+            }
+        }
+
+        impl<T: $trait + ?Sized> $trait for &mut T {
+            fn $method(&self) -> $ret {
+                (**self).$method()
+            }
+        }
+
+        impl<T: $trait + ?Sized> $trait for Box<T> {
+            fn $method(&self) -> $ret {
+                (**self).$method()
+            }
+        }
+
+        impl<T: $trait + ?Sized> $trait for Arc<T> {
+            fn $method(&self) -> $ret {
+                (**self).$method()
+            }
+        }
+    };
+}
+
 /// A value `#[audited(fields(...))]` can record: text, an integer or a bool.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be recorded as an audit field",
@@ -88,29 +117,7 @@ macro_rules! audit_field_int {
 }
 audit_field_int!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
-impl<T: AuditField + ?Sized> AuditField for &T {
-    fn audit_value(&self) -> FieldValue {
-        (**self).audit_value()
-    }
-}
-
-impl<T: AuditField + ?Sized> AuditField for &mut T {
-    fn audit_value(&self) -> FieldValue {
-        (**self).audit_value()
-    }
-}
-
-impl<T: AuditField + ?Sized> AuditField for Box<T> {
-    fn audit_value(&self) -> FieldValue {
-        (**self).audit_value()
-    }
-}
-
-impl<T: AuditField + ?Sized> AuditField for Arc<T> {
-    fn audit_value(&self) -> FieldValue {
-        (**self).audit_value()
-    }
-}
+forward_through_pointers!(AuditField, audit_value -> FieldValue);
 
 /// The value of a field, converted when the call starts.
 pub fn field_value<T: AuditField + ?Sized>(value: &T) -> FieldValue {
@@ -164,29 +171,7 @@ impl HashInput for Vec<u8> {
     }
 }
 
-impl<T: HashInput + ?Sized> HashInput for &T {
-    fn audit_bytes(&self) -> &[u8] {
-        (**self).audit_bytes()
-    }
-}
-
-impl<T: HashInput + ?Sized> HashInput for &mut T {
-    fn audit_bytes(&self) -> &[u8] {
-        (**self).audit_bytes()
-    }
-}
-
-impl<T: HashInput + ?Sized> HashInput for Box<T> {
-    fn audit_bytes(&self) -> &[u8] {
-        (**self).audit_bytes()
-    }
-}
-
-impl<T: HashInput + ?Sized> HashInput for Arc<T> {
-    fn audit_bytes(&self) -> &[u8] {
-        (**self).audit_bytes()
-    }
-}
+forward_through_pointers!(HashInput, audit_bytes -> &[u8]);
 
 /// The bytes of a value to hash (digested when the call starts; only the digest is kept).
 pub fn hash_input<T: HashInput + ?Sized>(value: &T) -> &[u8] {
