@@ -18,10 +18,13 @@ pub fn rfc3339(time: SystemTime) -> String {
 /// writes two per event).
 #[cfg(feature = "audit")]
 pub fn push_rfc3339_nanos(time: SystemTime, out: &mut Vec<u8>) {
-    fn digits(out: &mut Vec<u8>, n: u64, width: u32) {
-        for i in (0..width).rev() {
-            out.push(b'0' + (n / 10u64.pow(i) % 10) as u8);
+    fn digits(out: &mut Vec<u8>, mut n: u64, width: usize) {
+        let mut buf = [b'0'; 9];
+        for d in buf[..width].iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
         }
+        out.extend_from_slice(&buf[..width]);
     }
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let [year, month, day, h, m, s] = civil(since.as_secs());

@@ -1,7 +1,8 @@
 //! A full disk, made with a file-size limit (`ulimit -f`, SIGXFSZ ignored) on a child process:
 //! its durable calls get an error once the segment cannot grow, nothing in the log is damaged
 //! (the partial write is cut back), and writing resumes once the limit is gone (the log
-//! reopened without it continues the chain).
+//! reopened without it continues the chain). Buffered events that cannot be written are held,
+//! and counted as dropped only when the log shuts down still unable to write them.
 
 use std::process::Command;
 
@@ -47,6 +48,21 @@ fn durable_calls_fail_on_a_full_disk_without_damage_and_writing_resumes_after() 
             "the error names the segment: {e}"
         );
     }
+    // The buffered events appended after the disk filled were kept and tried again, then
+    // counted as dropped when shutdown still could not write them; never silently.
+    assert!(!stdout.contains("append "), "{stdout}");
+    let shutdown = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("shutdown "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        shutdown.contains("audit-00000000000000000001.jsonl"),
+        "{shutdown}"
+    );
+    assert!(
+        stdout.lines().any(|l| l == "obs_audit_dropped_total 10"),
+        "{stdout}"
+    );
     // Every acknowledged event is there, in order, and nothing else; the chain verifies.
     let written: Vec<u64> = records(&dir)
         .iter()

@@ -280,20 +280,26 @@ fn damage_that_a_crash_cannot_explain_stops_the_log_and_says_where() {
     assert!(matches!(&e, AuditError::Corrupt { line: 1, .. }), "{e}");
 }
 
-#[test]
-fn segments_rotate_by_size_and_the_chain_continues_across_them() {
-    let dir = fresh_dir("rotate");
+/// A log of 60 buffered events in segments of 4 KiB, gzipped when rotated under `gzip`.
+fn rotated_log(name: &str, gzip: bool) -> std::path::PathBuf {
+    let dir = fresh_dir(name);
     let mut c = config(&dir);
     c.rotate = Rotation {
         max_bytes: 4096,
         max_age: None,
-        gzip: false,
+        gzip,
     };
     let log = AuditLog::open(c).unwrap();
     for n in 0..60 {
         log.append(event(n)).unwrap();
     }
     log.shutdown().unwrap();
+    dir
+}
+
+#[test]
+fn segments_rotate_by_size_and_the_chain_continues_across_them() {
+    let dir = rotated_log("rotate", false);
     let segments = read_chain(&dir);
     assert!(segments.len() >= 3, "{}", segments.len());
     for pair in segments.windows(2) {
@@ -311,18 +317,7 @@ fn segments_rotate_by_size_and_the_chain_continues_across_them() {
 
 #[test]
 fn rotated_segments_are_gzipped_and_read_back_whole() {
-    let dir = fresh_dir("gzip");
-    let mut c = config(&dir);
-    c.rotate = Rotation {
-        max_bytes: 4096,
-        max_age: None,
-        gzip: true,
-    };
-    let log = AuditLog::open(c).unwrap();
-    for n in 0..60 {
-        log.append(event(n)).unwrap();
-    }
-    log.shutdown().unwrap();
+    let dir = rotated_log("gzip", true);
     let files = segment_files(&dir);
     let (last, rotated) = files.split_last().unwrap();
     assert!(!last.0.gzip);

@@ -45,10 +45,12 @@ pub enum WhenFull {
 
 /// How events reach the log by default (what [`AuditLog::submit`](super::AuditLog::submit) and
 /// `#[audited]` without `mode` do), and how much may wait in the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Delivery {
     /// The call returns once its record is durable under the sync policy; an audit failure is an
     /// error of the call (fail closed). Buffered appends still made share a queue of 65,536.
+    /// The default.
+    #[default]
     Durable,
     /// The call returns once its event is queued.
     Buffered {
@@ -58,12 +60,6 @@ pub enum Delivery {
         /// What an append does when the queue is full.
         when_full: WhenFull,
     },
-}
-
-impl Default for Delivery {
-    fn default() -> Self {
-        Self::Durable
-    }
 }
 
 impl Delivery {

@@ -63,9 +63,9 @@ impl Encoder {
     ) {
         let s = &mut self.scratch;
         s.clear();
-        s.push(b'{');
-        canonical::string(field::ACTION, s);
-        s.push(b':');
+        s.extend_from_slice(b"{\"");
+        s.extend_from_slice(field::ACTION.as_bytes());
+        s.extend_from_slice(b"\":");
         canonical::string(&event.action, s);
         if let Some(actor) = &event.actor {
             key(s, field::ACTOR);
@@ -115,10 +115,10 @@ impl Encoder {
             canonical::string(mac.id(), s);
         }
         key(s, field::KIND);
-        canonical::string(RecordKind::Event.as_str(), s);
+        plain(s, RecordKind::Event.as_str());
         let at_mac = s.len();
         key(s, field::OUTCOME);
-        canonical::string(event.outcome.as_str(), s);
+        plain(s, event.outcome.as_str());
         key(s, field::PREV);
         hex_string(s, &chain.prev);
         if let Some(reason) = &event.reason {
@@ -189,10 +189,19 @@ impl Encoder {
     }
 }
 
+/// `,"name":` for one of the record's own field names, which need no escaping (a test checks).
 fn key(out: &mut Vec<u8>, name: &str) {
-    out.push(b',');
-    canonical::string(name, out);
-    out.push(b':');
+    out.reserve(name.len() + 4);
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+/// `"value"` for a value of our own that needs no escaping (a kind, an outcome).
+fn plain(out: &mut Vec<u8>, value: &str) {
+    out.push(b'"');
+    out.extend_from_slice(value.as_bytes());
+    out.push(b'"');
 }
 
 fn uint(out: &mut Vec<u8>, n: u64) {
@@ -207,19 +216,21 @@ fn time(out: &mut Vec<u8>, t: std::time::SystemTime) {
 
 fn hex_string(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2 + 2);
     out.push(b'"');
-    for &b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0xf)]);
-    }
+    out.extend(
+        bytes
+            .iter()
+            .flat_map(|&b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]),
+    );
     out.push(b'"');
 }
 
 /// `{"id":..,"type":..}` (the keys in canonical order).
 fn object_id_type(out: &mut Vec<u8>, id: &str, kind: &str) {
-    out.push(b'{');
-    canonical::string(field::OBJECT_ID, out);
-    out.push(b':');
+    out.extend_from_slice(b"{\"");
+    out.extend_from_slice(field::OBJECT_ID.as_bytes());
+    out.extend_from_slice(b"\":");
     canonical::string(id, out);
     key(out, field::OBJECT_TYPE);
     canonical::string(kind, out);
@@ -323,6 +334,47 @@ mod tests {
             assert_eq!(second["outcome"], json!("unknown"));
             assert_eq!(chain.next_seq, 3);
             assert_eq!(json!(hex(&chain.prev)), second["hash"]);
+        }
+    }
+
+    #[test]
+    fn the_names_written_without_escaping_need_none() {
+        let names = [
+            field::ACTION,
+            field::ACTOR,
+            field::DETAILS,
+            field::DURATION_MS,
+            field::DURATION_US,
+            field::END_TIME,
+            field::FIELDS,
+            field::HASH,
+            field::ID,
+            field::KEY_ID,
+            field::KIND,
+            field::MAC,
+            field::OUTCOME,
+            field::PREV,
+            field::REASON,
+            field::RESOURCE,
+            field::SEQ,
+            field::SERVICE,
+            field::SPAN_ID,
+            field::TIME,
+            field::TRACE_ID,
+            field::V,
+            field::OBJECT_ID,
+            field::OBJECT_TYPE,
+            "event",
+            "success",
+            "failure",
+            "unknown",
+        ];
+        for name in names {
+            let mut escaped = Vec::new();
+            canonical::string(name, &mut escaped);
+            let mut raw = Vec::new();
+            plain(&mut raw, name);
+            assert_eq!(escaped, raw, "{name}");
         }
     }
 

@@ -10,6 +10,8 @@ use super::event::AuditEvent;
 use super::stats::{self, Count};
 
 /// What callers hand to the writer.
+// Events are nearly all of what is queued: boxing them would add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Pending {
     /// An event with its id; `done` is set for a durable call, which waits on it.
     Event {

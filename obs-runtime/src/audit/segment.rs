@@ -2,7 +2,9 @@
 //! syncing the directory, and reading records back (plain or gzip).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
+#[cfg(not(test))]
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -187,7 +189,11 @@ impl Segment {
     /// Appends `bytes`; on an error, cuts the file back to where it was (so no partial record
     /// stays) and returns the write error, or [`AuditError::Stopped`] when the cut failed too.
     pub(crate) fn append(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
-        match self.file.write_all(bytes) {
+        #[cfg(test)]
+        let bytes_result = faults::write(&self.path, &mut self.file, bytes);
+        #[cfg(not(test))]
+        let bytes_result = self.file.write_all(bytes);
+        match bytes_result {
             Ok(()) => {
                 self.len += bytes.len() as u64;
                 Ok(())
@@ -205,7 +211,11 @@ impl Segment {
     /// `fdatasync`s the segment (the size is data for this purpose); how long it took.
     pub(crate) fn sync(&mut self) -> Result<Duration, AuditError> {
         let t = Instant::now();
-        self.file.sync_data().map_err(|e| AuditError::Fsync {
+        #[cfg(test)]
+        let synced = faults::sync(&self.path, &self.file);
+        #[cfg(not(test))]
+        let synced = self.file.sync_data();
+        synced.map_err(|e| AuditError::Fsync {
             segment: self.path.clone(),
             source: e,
         })?;
@@ -221,8 +231,67 @@ fn file_started(file: &File) -> SystemTime {
         .unwrap_or_else(|_| SystemTime::now())
 }
 
+/// Injected write and sync failures for the writer's unit tests, per log directory.
 #[cfg(test)]
-mod tests {
+pub(crate) mod faults {
+    use std::fs::File;
+    use std::io::{self, Write};
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    /// What fails.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Fault {
+        /// Writes store half their bytes, then fail (a disk filling up).
+        Write,
+        /// Syncs fail.
+        Sync,
+    }
+
+    static ON: Mutex<Vec<(PathBuf, Fault)>> = Mutex::new(Vec::new());
+    /// Syncs attempted, by segment path.
+    static SYNCS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    /// Turns `fault` on or off for the segments in `dir`.
+    pub(crate) fn set(dir: &Path, fault: Fault, on: bool) {
+        let mut all = ON.lock().unwrap();
+        all.retain(|(d, f)| !(d == dir && *f == fault));
+        if on {
+            all.push((dir.to_owned(), fault));
+        }
+    }
+
+    fn on(path: &Path, fault: Fault) -> bool {
+        ON.lock()
+            .unwrap()
+            .iter()
+            .any(|(d, f)| Some(d.as_path()) == path.parent() && *f == fault)
+    }
+
+    /// How many syncs of the segment at `path` were attempted.
+    pub(crate) fn syncs(path: &Path) -> usize {
+        SYNCS.lock().unwrap().iter().filter(|p| *p == path).count()
+    }
+
+    pub(super) fn write(path: &Path, file: &mut File, bytes: &[u8]) -> io::Result<()> {
+        if on(path, Fault::Write) {
+            file.write_all(&bytes[..bytes.len() / 2])?;
+            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+        }
+        file.write_all(bytes)
+    }
+
+    pub(super) fn sync(path: &Path, file: &File) -> io::Result<()> {
+        SYNCS.lock().unwrap().push(path.to_owned());
+        if on(path, Fault::Sync) {
+            return Err(io::Error::from_raw_os_error(5)); // EIO
+        }
+        file.sync_data()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
     use super::*;
 
     #[test]

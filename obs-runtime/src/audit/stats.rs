@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::metrics::{
     Collector, ComputedFamily, FamilyDesc, FamilyView, HistogramFamily, MetricType, Registry,
-    Sample,
+    Sample, SampleFn,
 };
 
 /// A count the writer and the callers add to.
@@ -80,11 +80,7 @@ impl Collector for Families {
     }
 }
 
-const fn counter(
-    name: &'static str,
-    help: &'static str,
-    read: fn(&(), &mut dyn FnMut(&[&str], Sample<'_>)),
-) -> ComputedFamily {
+const fn counter(name: &'static str, help: &'static str, read: SampleFn<()>) -> ComputedFamily {
     ComputedFamily::new(
         FamilyDesc {
             name,

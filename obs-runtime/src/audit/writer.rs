@@ -125,18 +125,19 @@ impl Writer {
 
     /// The writer thread's body: until shutdown (or a stop), then a final sync and checkpoint.
     pub(crate) fn run(mut self) -> Result<(), AuditError> {
+        // Swapped with the queue's vector each time, so both keep their capacity.
         let mut batch = Vec::new();
         loop {
             let closing = self.queue.take(self.next_deadline(), &mut batch);
             let retry = self.retry_at.is_some_and(|t| t <= Instant::now());
-            let mut work = if !self.held.is_empty() && (retry || closing || !batch.is_empty()) {
+            if !self.held.is_empty() && (retry || closing || !batch.is_empty()) {
+                // Held events were submitted first: they go first.
                 self.retry_at = None;
-                std::mem::take(&mut self.held)
-            } else {
-                Vec::new()
-            };
-            work.append(&mut batch);
-            let result = self.process(work, closing);
+                let mut held = std::mem::take(&mut self.held);
+                held.append(&mut batch);
+                batch = held;
+            }
+            let result = self.process(&mut batch, closing);
             self.tell_queue();
             if let Err(AuditError::Stopped(why)) = result {
                 return Err(self.stop(why));
@@ -190,10 +191,10 @@ impl Writer {
 
     /// Writes `work` (events in order; flush markers), then syncs as the policy says. Returns
     /// the first error (the callers concerned have been told).
-    fn process(&mut self, work: Vec<Pending>, closing: bool) -> Result<(), AuditError> {
+    fn process(&mut self, work: &mut Vec<Pending>, closing: bool) -> Result<(), AuditError> {
         let mut flushes = Vec::new();
         let mut failed: Option<AuditError> = None;
-        for p in work {
+        for p in work.drain(..) {
             if let Some(e) = &failed {
                 self.fail_or_hold(p, e);
                 continue;
@@ -467,8 +468,8 @@ impl Writer {
     fn finish(mut self) -> Result<(), AuditError> {
         let mut result = Ok(());
         if !self.held.is_empty() {
-            let held = std::mem::take(&mut self.held);
-            let _ = self.process(held, true);
+            let mut held = std::mem::take(&mut self.held);
+            let _ = self.process(&mut held, true);
             self.tell_queue();
             if !self.held.is_empty() {
                 let lost = self.held.len();
@@ -487,5 +488,116 @@ impl Writer {
             c.finish();
         }
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::audit::segment::faults::{self, Fault};
+    use crate::audit::segment::tests::tempdir;
+    use crate::audit::{AuditConfig, AuditError, AuditEvent, AuditLog, SyncPolicy, WhenFull};
+
+    fn event(n: u64) -> AuditEvent {
+        AuditEvent::new("config.update").field("n", n)
+    }
+
+    /// (file name, seq, n) of every record, segment by segment.
+    fn records(dir: &Path) -> Vec<(String, u64, Option<u64>)> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".jsonl") && n.starts_with("audit-"))
+            .collect();
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            for line in std::fs::read_to_string(dir.join(&name)).unwrap().lines() {
+                let v: Value = serde_json::from_str(line).unwrap();
+                out.push((
+                    name.clone(),
+                    v["seq"].as_u64().unwrap(),
+                    v["fields"]["n"].as_u64(),
+                ));
+            }
+        }
+        out
+    }
+
+    fn open(dir: &Path, buffered: bool) -> AuditLog {
+        let mut c = AuditConfig::new(dir, "svc");
+        c.sync = SyncPolicy::Always;
+        if buffered {
+            c.delivery = crate::audit::Delivery::Buffered {
+                capacity: 100,
+                when_full: WhenFull::Block,
+            };
+        }
+        AuditLog::open(c).unwrap()
+    }
+
+    #[test]
+    fn a_failed_write_is_cut_back_failing_durable_calls_and_holding_buffered_events() {
+        let dir = tempdir("write-fault");
+        let log = open(&dir, true);
+        log.record(event(0)).unwrap();
+        faults::set(&dir, Fault::Write, true);
+        let e = log.record(event(1)).unwrap_err();
+        assert!(
+            matches!(&e, AuditError::Io { source, .. } if source.raw_os_error() == Some(28)),
+            "{e}"
+        );
+        for n in 2..5 {
+            log.append(event(n)).unwrap();
+        }
+        assert!(log.flush().is_err());
+        // Nothing partial on disk: only the first record.
+        assert_eq!(records(&dir).len(), 1);
+        faults::set(&dir, Fault::Write, false);
+        log.flush().unwrap();
+        log.record(event(5)).unwrap();
+        log.shutdown().unwrap();
+        let got = records(&dir);
+        let ns: Vec<Option<u64>> = got.iter().map(|r| r.2).collect();
+        assert_eq!(ns, [Some(0), Some(2), Some(3), Some(4), Some(5)]);
+        let seqs: Vec<u64> = got.iter().map(|r| r.1).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+        // The log reopens cleanly: no damage.
+        open(&dir, false).shutdown().unwrap();
+    }
+
+    #[test]
+    fn a_failed_sync_retires_its_segment_for_good_and_the_chain_goes_on_in_a_new_one() {
+        let dir = tempdir("sync-fault");
+        let log = open(&dir, false);
+        log.record(event(0)).unwrap();
+        faults::set(&dir, Fault::Sync, true);
+        let e = log.record(event(1)).unwrap_err();
+        assert!(
+            matches!(&e, AuditError::Fsync { segment, .. } if segment.ends_with("audit-00000000000000000001.jsonl")),
+            "{e}"
+        );
+        let first = dir.join("audit-00000000000000000001.jsonl");
+        let tries = faults::syncs(&first);
+        faults::set(&dir, Fault::Sync, false);
+        log.record(event(2)).unwrap();
+        log.shutdown().unwrap();
+        // Never synced again after its failure.
+        assert_eq!(faults::syncs(&first), tries);
+        let got = records(&dir);
+        let first_name = "audit-00000000000000000001.jsonl".to_owned();
+        let next_name = "audit-00000000000000000003.jsonl".to_owned();
+        assert_eq!(
+            got,
+            [
+                (first_name.clone(), 1, Some(0)),
+                (first_name, 2, Some(1)),
+                (next_name, 3, Some(2)),
+            ]
+        );
+        open(&dir, false).shutdown().unwrap();
     }
 }

@@ -5,8 +5,9 @@
 //!   forever, printing `RUN THREAD N` on stdout after each `record` returns; BIG (0/1) adds a
 //!   16 KiB field so batches span pages, GZIP (0/1) rotates small segments and compresses them.
 //! - `audit_child fill DIR`: writes durable events (sync `always`) until one fails, printing
-//!   `ok N` after each success and `err MESSAGE` for the failure and for five more tries, then
-//!   shuts the log down and exits 0.
+//!   `ok N` after each success and `err MESSAGE` for the failure and for five more tries; then
+//!   appends ten buffered events, shuts the log down (printing `shutdown MESSAGE` if that
+//!   fails), prints the `obs_audit_dropped_total` line and exits 0.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -92,8 +93,22 @@ fn fill(args: &[String]) -> Result<(), String> {
             }
         }
     }
+    // Buffered events cannot be written either: they are held (not dropped) while the log
+    // lives, and counted as dropped when it shuts down still unable to write them.
+    for n in 0..10 {
+        if let Err(e) = log.append(event(1, 0, n, false)) {
+            say(format_args!("append {e}"));
+        }
+    }
     if let Err(e) = log.shutdown() {
         say(format_args!("shutdown {e}"));
+    }
+    let metrics = obs_runtime::Registry::global().encode(obs_runtime::Format::Text);
+    if let Some(line) = metrics
+        .lines()
+        .find(|l| l.starts_with("obs_audit_dropped_total "))
+    {
+        say(format_args!("{line}"));
     }
     Ok(())
 }
