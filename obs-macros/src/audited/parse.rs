@@ -8,13 +8,13 @@
 //!     action = "config.update",               // the event's dotted verb (required)
 //!     actor = ctx.user, actor_type = "user",  // the actor's id (`Display`) and type (default
 //!                                             // "user"); default: the task-local actor
-//!     resource(type = "config_key", id = key),// the resource's type (a literal) and id (`Display`)
+//!     resource(type = "config_key", id = key), // the resource's type (a literal), id (`Display`)
 //!     fields(key, model = req.model),         // the event's fields: a parameter, or name = expr
 //!     redact(value),                          // recorded as "[REDACTED]"
 //!     hash(api_key, sig = req.signature),     // recorded as "sha256:<hex>" of the bytes
 //!     mode = "durable",                       // or "buffered" (default "durable")
-//!     log = self.audit,                       // the `AuditLog` (or a reference) to write to (default: the
-//!                                             // installed global log)
+//!     log = self.audit,                       // the `AuditLog` (or a reference to one) to write
+//!                                             // to (default: the installed global log)
 //!     <the arguments of #[observed] but `fields`>,
 //! )]
 //! ```
