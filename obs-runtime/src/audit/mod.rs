@@ -86,6 +86,7 @@ mod event;
 mod global;
 mod id;
 mod log;
+pub(crate) mod macro_support;
 mod queue;
 mod recover;
 mod retention;
