@@ -1,9 +1,8 @@
 //! Reading an audit directory back for the audit tests: every segment (plain and gzip) in seq
 //! order, each line checked to be the canonical encoding of its record, and the chain checked
-//! (`seq` +1, `prev` = previous `hash`, `hash` recomputed).
-//!
-//! TODO(lead): once V's verifier (`obs_runtime::audit::verify::verify_dir`) is merged, check with
-//! it as well / instead of [`read_chain`]'s own chain check.
+//! twice: here (`seq` +1, `prev` = previous `hash`, `hash` recomputed), which also hands the
+//! records to the test, and by the verifier, `obs_runtime::audit::verify::verify_dir`, which
+//! also checks retention and repair records.
 
 use std::fs;
 use std::io::Read;
@@ -11,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use obs_runtime::audit::canonical;
 use obs_runtime::audit::record::{GENESIS_PREV, SegmentName, hex, record_hash};
+use obs_runtime::audit::verify::{VerifyOptions, verify_dir};
 use serde_json::Value;
 
 /// The records of one segment file.
@@ -53,6 +53,18 @@ pub fn segment_text(name: &SegmentName, path: &Path) -> Vec<u8> {
 /// retention) is accepted here; its `prev` is checked against the retention record by the tests
 /// that need it.
 pub fn read_chain(dir: &Path) -> Vec<Segment> {
+    // The verifier refuses a directory without segments (everything removed); a log that never
+    // had a record has none either, and is not checked.
+    if !segment_files(dir).is_empty() {
+        let report = verify_dir(dir, &VerifyOptions::new())
+            .unwrap_or_else(|e| panic!("{}: the verifier could not read it: {e}", dir.display()));
+        assert!(
+            report.is_ok(),
+            "{}: the verifier rejects it: {:?}",
+            dir.display(),
+            report.problem
+        );
+    }
     let mut out = Vec::new();
     let mut last: Option<(u64, String)> = None;
     for (name, path) in segment_files(dir) {

@@ -43,8 +43,10 @@ pub enum WhenFull {
     DropAndCount,
 }
 
-/// How events reach the log by default (what [`AuditLog::submit`](super::AuditLog::submit) and
-/// `#[audited]` without `mode` do), and how much may wait in the queue.
+/// How events reach the log by default (what [`AuditLog::submit`](super::AuditLog::submit) does),
+/// and how much may wait in the queue. `#[audited]` does not follow it: its `mode` is fixed per
+/// function (durable unless `mode = "buffered"`), since whether the function's return type must
+/// carry an audit error is decided at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Delivery {
     /// The call returns once its record is durable under the sync policy; an audit failure is an
