@@ -60,6 +60,10 @@ fn test_pricing() {
                 [models."test.stream".gpt-s]
                 input = 1.0
                 output = 2.0
+                [models."test.partial".no-cache-write]
+                input = 1.0
+                output = 2.0
+                cache_read = 0.5
                 "#,
             )
             .unwrap(),
@@ -529,6 +533,65 @@ fn token_and_cost_totals_equal_the_hand_computed_values() {
     assert_eq!(
         missing.value("obs_llm_usage_missing_total", &labels("priced")),
         Some(1.0)
+    );
+}
+
+#[llm_call(provider = "test.partial", model = model, usage = obs_runtime::llm::AnthropicJson)]
+async fn priced_in_part(model: &str, response: Value) -> Result<Value, ProviderError> {
+    Ok(response)
+}
+
+/// An Anthropic message with these counts (Anthropic's `input_tokens` excludes the cache).
+fn anthropic_message(fresh: u64, cache_write: u64, cache_read: u64, output: u64) -> Value {
+    json!({"id": "msg_p", "type": "message", "model": "no-cache-write", "stop_reason": "end_turn",
+        "usage": {"input_tokens": fresh, "cache_creation_input_tokens": cache_write,
+                  "cache_read_input_tokens": cache_read, "output_tokens": output}})
+}
+
+#[test]
+fn a_token_kind_without_a_price_is_counted_and_the_known_part_recorded() {
+    test_pricing();
+    block_on(async {
+        // Cache writes, which the entry has no price for: twice.
+        for _ in 0..2 {
+            priced_in_part("no-cache-write", anthropic_message(100, 1000, 2000, 50))
+                .await
+                .unwrap();
+        }
+        // No cache writes (a zero count needs no price).
+        priced_in_part("no-cache-write", anthropic_message(300, 0, 0, 10))
+            .await
+            .unwrap();
+    });
+    let per_million = |count: f64, price: f64| count * price / 1_000_000.0;
+    let families = exposition();
+    let labels = |kind| {
+        [
+            ("gen_ai_provider_name", "test.partial"),
+            ("gen_ai_request_model", "no-cache-write"),
+            ("token_type", kind),
+        ]
+    };
+    let partial = family(&families, "obs_llm_partially_priced_calls");
+    let calls = |kind| partial.value("obs_llm_partially_priced_calls_total", &labels(kind));
+    assert_eq!(calls("cache_creation"), Some(2.0));
+    for kind in ["input", "cache_read", "output", "reasoning"] {
+        assert_eq!(calls(kind), None, "{kind}");
+    }
+    let cost = family(&families, "obs_llm_cost_usd");
+    let dollars = |kind| cost.value("obs_llm_cost_usd_total", &labels(kind));
+    let input = 0.0 + per_million(100.0, 1.0) + per_million(100.0, 1.0) + per_million(300.0, 1.0);
+    let cache_read = 0.0 + per_million(2000.0, 0.5) + per_million(2000.0, 0.5);
+    let output = 0.0 + per_million(50.0, 2.0) + per_million(50.0, 2.0) + per_million(10.0, 2.0);
+    assert_eq!(dollars("input"), Some(input));
+    assert_eq!(dollars("cache_read"), Some(cache_read));
+    assert_eq!(dollars("output"), Some(output));
+    assert_eq!(dollars("cache_creation"), None);
+    // The model is priced: not an unpriced call.
+    let unpriced = family(&families, "obs_llm_unpriced_calls");
+    assert_eq!(
+        unpriced.value("obs_llm_unpriced_calls_total", &labels("")[..2]),
+        None
     );
 }
 

@@ -48,7 +48,9 @@
 //!
 //! Prices come from the table given to [`set_pricing`], or else the dated default table shipped
 //! as a data file ([`Pricing::bundled`]); a call whose model has no price records no cost, and is
-//! counted in `obs_llm_unpriced_calls_total`. With the `async-openai` feature, the
+//! counted in `obs_llm_unpriced_calls_total`; a call of a priced model that used a kind of token
+//! the model's entry has no price for (cache writes, say) records the cost of the other kinds,
+//! and is counted in `obs_llm_partially_priced_calls_total` by that kind. With the `async-openai` feature, the
 //! `async_openai` module reads usage from that crate's response and stream chunk types.
 
 #[cfg(feature = "async-openai")]

@@ -34,7 +34,9 @@
 //! reasoning at `output`, reasoning at `reasoning` (or `output`). An absent cache or reasoning
 //! count means none (all input is fresh, all output visible). A missing input or output count
 //! prices nothing for that kind, and so does a non-zero cache count whose price the entry lacks:
-//! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]).
+//! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]); a
+//! kind left unpriced for want of a price (not of a count) is also in [`Cost::no_price`], which
+//! `#[llm_call]` counts in `obs_llm_partially_priced_calls_total` while recording the known part.
 //! A model without an entry has no cost at all: [`Pricing::cost`] returns `None`, never 0.
 //!
 //! # The bundled table
@@ -228,6 +230,7 @@ impl ModelPrice {
     pub fn cost(&self, usage: &Usage) -> Cost {
         let prices = self.prices_for(usage.input);
         let mut unpriced = TokenKinds::default();
+        let mut no_price = TokenKinds::default();
         let mut known = |kind, count: Option<u64>, price: f64| match count {
             Some(count) => dollars(count, price),
             None => {
@@ -251,6 +254,7 @@ impl ModelPrice {
                 (count, Some(price)) => dollars(count, price),
                 (_, None) => {
                     unpriced.insert(kind);
+                    no_price.insert(kind);
                     0.0
                 }
             };
@@ -267,6 +271,7 @@ impl ModelPrice {
             output,
             reasoning,
             unpriced,
+            no_price,
         }
     }
 }

@@ -137,6 +137,8 @@ fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
         cost.unpriced.iter().collect::<Vec<_>>(),
         [TokenKind::Output]
     );
+    // A count the usage lacks is not a gap in the table.
+    assert!(cost.no_price.is_empty());
 
     // Unknown input: the base prices apply and input is unpriced.
     let cost = pricing
@@ -154,6 +156,10 @@ fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
     assert_eq!(cost.input, 0.9999); // 999_900 fresh * 1.0 / 1e6
     assert_eq!(
         cost.unpriced.iter().collect::<Vec<_>>(),
+        [TokenKind::CacheCreation]
+    );
+    assert_eq!(
+        cost.no_price.iter().collect::<Vec<_>>(),
         [TokenKind::CacheCreation]
     );
 
@@ -436,6 +442,9 @@ fn token_kinds_have_stable_label_values() {
         ..Cost::default()
     };
     assert_eq!(cost.by_kind()[3], (TokenKind::Output, 2.0));
+    for (i, kind) in TokenKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind.index(), i);
+    }
 }
 
 mod bundled {
