@@ -536,6 +536,50 @@ fn token_and_cost_totals_equal_the_hand_computed_values() {
     );
 }
 
+#[test]
+fn a_dated_model_is_priced_by_the_entry_without_its_date() {
+    test_pricing();
+    block_on(async {
+        for model in [
+            "priced-2026-01-15",
+            "priced-20260115",
+            "priced-2026-01-15-beta",
+        ] {
+            priced(model, completion(100, None, 10, None))
+                .await
+                .unwrap();
+        }
+    });
+    let families = exposition();
+    let cost = family(&families, "obs_llm_cost_usd");
+    let dollars = |model: &str| {
+        cost.value(
+            "obs_llm_cost_usd_total",
+            &[
+                ("gen_ai_provider_name", "test.cost"),
+                ("gen_ai_request_model", model),
+                ("token_type", "output"),
+            ],
+        )
+    };
+    // `priced`'s base prices: output at $8/M.
+    assert_eq!(dollars("priced-2026-01-15"), Some(10.0 * 8.0 / 1_000_000.0));
+    assert_eq!(dollars("priced-20260115"), Some(10.0 * 8.0 / 1_000_000.0));
+    assert_eq!(dollars("priced-2026-01-15-beta"), None);
+    let unpriced = family(&families, "obs_llm_unpriced_calls");
+    let calls = |model| {
+        unpriced.value(
+            "obs_llm_unpriced_calls_total",
+            &[
+                ("gen_ai_provider_name", "test.cost"),
+                ("gen_ai_request_model", model),
+            ],
+        )
+    };
+    assert_eq!(calls("priced-2026-01-15-beta"), Some(1.0));
+    assert_eq!(calls("priced-20260115"), None);
+}
+
 #[llm_call(provider = "test.partial", model = model, usage = obs_runtime::llm::AnthropicJson)]
 async fn priced_in_part(model: &str, response: Value) -> Result<Value, ProviderError> {
     Ok(response)
