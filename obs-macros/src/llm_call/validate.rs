@@ -60,15 +60,6 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
             ),
         );
     }
-    if args.observed.stream.is_some()
-        && let Some(output) = &args.output
-    {
-        errors.push(
-            output.key.span(),
-            "`output` reads the messages of a returned response; a stream's output is not \
-             captured (its chunks are partial messages): remove `output`",
-        );
-    }
     let observed = &args.observed;
     let own_families = [
         observed.duration.as_ref().map(|k| &k.key),
