@@ -12,7 +12,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # Each feature of obs-runtime compiles alone (the tests crate enables them all, which would hide a
 # cfg slip); the prometheus interop also builds against prometheus' plain (non-protobuf) data model.
 cargo check -p obs-runtime --no-default-features --locked
-for feature in prometheus serve logs otlp init llm async-openai; do
+for feature in prometheus serve logs otlp init llm async-openai audit audit-sign audit-verify; do
     cargo check -p obs-runtime --no-default-features --features "$feature" --locked
 done
 log=target/test-output.log

@@ -359,18 +359,57 @@ pub fn validate_common(common: &Common, func: &Function, which: &str, errors: &m
                  `fields(input_error = ?error)`",
             );
         } else if !params.iter().any(|p| p == name) {
-            let list: Vec<String> = params.iter().map(ToString::to_string).collect();
-            errors.push(
-                name.span(),
-                format!(
-                    "no parameter named `{name}` to record; the parameters are: {}",
-                    if list.is_empty() {
-                        "(none)".to_owned()
-                    } else {
-                        list.join(", ")
-                    }
-                ),
-            );
+            errors.push(name.span(), unknown_param(name, &params, "to record"));
         }
+    }
+}
+
+/// The error for `name`, which is not one of the function's parameters `params`: "no parameter
+/// named `name` {purpose}; the parameters are: ...".
+pub fn unknown_param(name: &Ident, params: &[Ident], purpose: &str) -> String {
+    let list: Vec<String> = params.iter().map(ToString::to_string).collect();
+    format!(
+        "no parameter named `{name}` {purpose}; the parameters are: {}",
+        if list.is_empty() {
+            "(none)".to_owned()
+        } else {
+            list.join(", ")
+        }
+    )
+}
+
+/// The name an expression ends in: `req.user_id` -> `user_id`, `ctx.session()` -> `session`,
+/// `&model` -> `model`.
+pub fn last_name(expr: &syn::Expr) -> Option<Ident> {
+    match expr {
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(ident) => Some(ident.clone()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::MethodCall(m) if m.method == "as_str" || m.method == "as_ref" => {
+            last_name(&m.receiver)
+        }
+        syn::Expr::MethodCall(m) => Some(m.method.clone()),
+        syn::Expr::Reference(r) => last_name(&r.expr),
+        syn::Expr::Paren(p) => last_name(&p.expr),
+        _ => None,
+    }
+}
+
+/// The local variable an expression starts from: `req.user.id()` -> `req`, `&key` -> `key`,
+/// `items[0]` -> `items`; `None` when it starts elsewhere (a path of several segments, a call, a
+/// literal).
+pub fn root_name(expr: &syn::Expr) -> Option<&Ident> {
+    match expr {
+        syn::Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
+        syn::Expr::Field(f) => root_name(&f.base),
+        syn::Expr::MethodCall(m) => root_name(&m.receiver),
+        syn::Expr::Index(i) => root_name(&i.expr),
+        syn::Expr::Reference(r) => root_name(&r.expr),
+        syn::Expr::Unary(u) => root_name(&u.expr),
+        syn::Expr::Paren(p) => root_name(&p.expr),
+        syn::Expr::Try(t) => root_name(&t.expr),
+        _ => None,
     }
 }

@@ -1,5 +1,6 @@
-//! Procedural macros of `obs`: `metrics!` schemas, the `#[observed]` attribute and the
-//! `LabelValue` / `ErrorKind` derives. Use them through `obs_runtime`, which re-exports them.
+//! Procedural macros of `obs`: `metrics!` schemas, the `#[observed]`, `#[llm_call]` and
+//! `#[audited]` attributes and the `LabelValue` / `ErrorKind` derives. Use them through
+//! `obs_runtime`, which re-exports them.
 //!
 //! Each macro keeps three stages apart: **parse** the input into a small AST, **validate** it
 //! (every rule that rejects input, each with a span-accurate error naming the fix), **expand** it.
@@ -12,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod audited;
 mod buckets;
 mod derive;
 mod errors;
@@ -59,6 +61,15 @@ pub fn observed(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn llm_call(attr: TokenStream, item: TokenStream) -> TokenStream {
     llm_call::llm_call(attr.into(), item.into()).into()
+}
+
+/// Audits a function: `#[observed]` plus one tamper-evident audit event per call, on every exit
+/// path (success, failure, panic, cancellation), with the actor, resource and chosen fields
+/// (redacted or hashed where asked), written durably before the call returns unless
+/// `mode = "buffered"`. See `obs_runtime::audited` for the arguments.
+#[proc_macro_attribute]
+pub fn audited(attr: TokenStream, item: TokenStream) -> TokenStream {
+    audited::audited(attr.into(), item.into()).into()
 }
 
 /// The path generated code uses for the runtime crate: `::obs_runtime`, or the `crate = "..."`

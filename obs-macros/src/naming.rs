@@ -47,9 +47,95 @@ pub fn find_duplicate<T: PartialEq>(values: &[T]) -> Option<(usize, usize)> {
     })
 }
 
+/// Words that name a secret on their own (`db_password`, `client_secret`, `auth_token`).
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "authorization",
+    "credential",
+    "credentials",
+];
+
+/// Word pairs that name a secret (`openai_api_key`, `ssh_private_key`).
+const SECRET_PAIRS: &[(&str, &str)] = &[
+    ("api", "key"),
+    ("private", "key"),
+    ("secret", "key"),
+    ("access", "key"),
+    ("signing", "key"),
+];
+
+/// Words with which `token` counts tokens instead of naming one (`max_tokens` has no `token`
+/// word; `token_count` and `token_limit` do).
+const COUNTING_WORDS: &[&str] = &[
+    "count", "counts", "limit", "max", "min", "total", "num", "usage", "budget", "len",
+];
+
+/// Whether a name looks like it holds a secret: one of its snake_case words is `password`,
+/// `passwd`, `secret`, `token`, `apikey`, `authorization`, `credential(s)`, or two adjacent
+/// words are `api key`, `private key`, ... (`OpenAiApiKey` and `openai_api_key` alike). A name
+/// that counts tokens (`token_count`, `token_limit`) is not one.
+pub fn looks_secret(name: &str) -> bool {
+    let snake = snake_case(name.trim_start_matches("r#"));
+    let words: Vec<&str> = snake.split('_').filter(|w| !w.is_empty()).collect();
+    let counts_tokens =
+        words.contains(&"token") && words.iter().any(|w| COUNTING_WORDS.contains(w));
+    let secret_word = words
+        .iter()
+        .any(|w| SECRET_WORDS.contains(w) && !(*w == "token" && counts_tokens));
+    let secret_pair = words
+        .windows(2)
+        .any(|pair| SECRET_PAIRS.contains(&(pair[0], pair[1])));
+    secret_word || secret_pair
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_names() {
+        for name in [
+            "password",
+            "db_password",
+            "passwd",
+            "token",
+            "auth_token",
+            "access_token",
+            "api_key",
+            "apikey",
+            "ApiKey",
+            "openai_api_key",
+            "OPENAI_API_KEY",
+            "secret",
+            "client_secret",
+            "authorization",
+            "credentials",
+            "private_key",
+            "signing_key",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in [
+            "key",
+            "model",
+            "max_tokens",
+            "tokens",
+            "token_count",
+            "input_tokens",
+            "keyword",
+            "user",
+            "secretary_general",
+            "authored_by",
+            "primary_key",
+        ] {
+            assert!(!looks_secret(name), "{name}");
+        }
+    }
 
     #[test]
     fn snake() {

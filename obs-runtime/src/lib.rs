@@ -11,6 +11,7 @@
 //! | `logs` | JSON logs with trace ids and redaction | `logs` |
 //! | `init` | one-call set-up from a config file and `OTEL_*` variables | `init` |
 //! | `interop` | plugging obs into a `prometheus` registry | `prometheus` |
+//! | `audit` | durable, tamper-evident audit events: hash-chained JSON-lines segments, group commit, crash repair, rotation and retention, the typed API, the global log | `audit` (`audit-sign`: signed checkpoints, `audit-verify`: the verifier program) |
 //! | `llm` | `#[llm_call]`'s runtime: GenAI semantic-convention names, token usage from provider responses and streams, pricing (a dated default table), content capture with redaction, the GenAI families | `llm` (`async-openai`: usage from that crate's types) |
 //!
 //! Generated code reaches the runtime only through the hidden `__private` module.
@@ -52,8 +53,12 @@ extern crate self as obs_runtime;
 pub mod expose;
 pub mod metrics;
 pub mod observed;
-#[cfg(any(feature = "serve", feature = "logs"))]
+#[cfg(any(feature = "serve", feature = "logs", feature = "audit"))]
 mod time;
+
+#[cfg(feature = "audit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit")))]
+pub mod audit;
 
 #[cfg(feature = "otlp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otlp")))]
@@ -85,6 +90,77 @@ pub use metrics::{
     Bounded, Counter, CounterFamily, FloatCounter, FloatCounterFamily, FloatGauge,
     FloatGaugeFamily, Gauge, GaugeFamily, Histogram, HistogramFamily, LabelValue, Registry,
 };
+/// `#[audited]` is `#[observed]` (its span and `obs_function_*` families) plus one audit event per
+/// call, written to the [installed](audit::install) log, on every exit path and never sampled:
+/// `success` when it returns (anything but `Err`), `failure` on `Err` (reason: the error's
+/// [`ErrorKind`](trait@ErrorKind) when it has one, else `error`), `unknown` with reason `panic` or `cancelled`
+/// when it panics or its future is dropped unfinished (a function returning a future has run
+/// once it returns it: dropped unpolled, it is `cancelled`; an `async fn` never polled has not
+/// run and writes nothing). The event carries the call's start and end times, its span's trace
+/// and span ids (spans exported through OpenTelemetry, or a sampled span entered with the
+/// exemplar layer), and what the arguments name:
+///
+/// | argument | records |
+/// |---|---|
+/// | `action = "config.update"` | the action: dot-separated lowercase words, at least two (required) |
+/// | `actor = ctx.user`, `actor_type = "service"` | the actor's id (any `Display`) and type (default `user`); without `actor`, the current actor ([`audit::with_actor`], [`audit::scope_actor`]) |
+/// | `resource(type = "config_key", id = key)` | the resource: a literal type and an id (any `Display`) |
+/// | `fields(key, model = req.model)` | fields: a parameter by its name, or `name = expr`; text, integers and bools (`.to_string()` for other values) |
+/// | `redact(value)` | the field as `"[REDACTED]"`: the value is never read |
+/// | `hash(api_key, sig = req.signature)` | the field as `"sha256:<hex>"` of its bytes (text or bytes); for guessable secrets (passwords) prefer `redact` |
+/// | `mode = "buffered"` | return once the event is queued (default `"durable"`: see below) |
+/// | `log = expr` | write to this [`AuditLog`](audit::AuditLog) (or a reference to one) instead of the installed one |
+///
+/// and every argument of [`#[observed]`](macro@observed) but `fields` (record span fields with
+/// `record(...)`). Values are taken when the call starts, before the body can move the arguments;
+/// a hashed value is digested then and only the digest kept. Recording a parameter or field
+/// whose name looks like a secret (`password`, `token`, `api_key`, `secret`, `authorization`,
+/// `credential`, `private_key`, ...) in `fields` is a compile error: `redact` or `hash` it.
+///
+/// **Durable** (the default, since an audit trail fails closed): the call returns only once its
+/// event is durable under the log's [`SyncPolicy`](audit::SyncPolicy), and when the event cannot
+/// be written (the disk is full, the log is shut down, no log is installed) an `Ok` becomes
+/// `Err(AuditError)` converted into the function's error type, which must therefore be a
+/// `Result` whose error implements `From<AuditError>` (a compile error says so otherwise). A
+/// call that already failed keeps its own error. An `async fn` (or returned future) waits
+/// without blocking its thread; a sync function blocks until the group commit (5 ms by default):
+/// in async code, audit async functions. The body has run either way: the event records what
+/// happened, after it happened. **Buffered**: the call returns once the event is queued (the
+/// queue blocks when full, or drops and counts per [`WhenFull`](audit::WhenFull)); events of
+/// panicked or cancelled calls are always buffered, as nothing could receive their error.
+///
+/// ```no_run
+/// use obs_runtime::audit::{self, AuditConfig, AuditError, AuditLog};
+/// use obs_runtime::{ErrorKind, audited};
+///
+/// #[derive(Debug, ErrorKind)]
+/// enum ConfigError {
+///     NotFound,
+///     Audit(AuditError),
+/// }
+///
+/// impl From<AuditError> for ConfigError {
+///     fn from(e: AuditError) -> Self {
+///         Self::Audit(e)
+///     }
+/// }
+///
+/// struct Ctx {
+///     user: String,
+/// }
+///
+/// #[audited(action = "config.update", actor = ctx.user, resource(type = "config_key", id = key), redact(value))]
+/// async fn update_config(ctx: &Ctx, key: &str, value: &str) -> Result<(), ConfigError> {
+///     let _ = value;
+///     Ok(())
+/// }
+///
+/// audit::install(AuditLog::open(AuditConfig::new("/var/log/gateway/audit", "gateway"))?)?;
+/// # Ok::<(), AuditError>(())
+/// ```
+#[cfg(feature = "audit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "audit")))]
+pub use obs_macros::audited;
 #[cfg(feature = "llm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "llm")))]
 pub use obs_macros::llm_call;
@@ -113,7 +189,13 @@ pub mod __private {
     //! - its span: [`span_no_values`], [`span_enabled`], [`span_new`], and [`tracing`] itself;
     //! - `#[llm_call]` (feature `llm`), under [`llm`](mod@llm): `LlmSite` (`new`, `start`),
     //!   `Recording` (`push`, `error_type`, `capture_input`, `capture_output`), `CaptureMode`, `LlmCall`, `LlmItems` (`new`, `error_kinds`), `OkProbe` with
-    //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`.
+    //!   `OkOfResult` / `OkOfOther`, `HasUsage`, `record_request`, `semconv::attr`;
+    //! - `#[audited]` (feature `audit`), under [`audit`](mod@audit): `AuditEvent` (`new`, `actor`,
+    //!   `resource`, `field`, `redacted`, `hashed`), `AuditCall` (`start`, `append`, `record`,
+    //!   `record_async`), `global_log`, `given_log`, `id`, `field_value`
+    //!   (`AuditField`), `hash_input` (`HashInput`), `EndProbe` with `EndOfErrorKind` /
+    //!   `EndOfResult` / `EndOfOther`, `CarrierProbe` with `CarrierOfResult` / `CarrierOfOther`,
+    //!   and `durable_failed`.
 
     pub use crate::metrics::{
         Collector, FamilyView, Group, Interner, LabelDesc, LabelSet, LabelType, LabelValue,
@@ -144,6 +226,17 @@ pub mod __private {
         pub use crate::llm::{
             HasUsage, LlmCall, LlmItems, LlmSite, OkOfOther, OkOfResult, OkProbe, Recording,
             record_request,
+        };
+    }
+
+    /// What `#[audited]` uses.
+    #[cfg(feature = "audit")]
+    pub mod audit {
+        pub use crate::audit::AuditEvent;
+        pub use crate::audit::macro_support::{
+            AuditCall, CarrierOfOther, CarrierOfResult, CarrierProbe, EndOfErrorKind, EndOfOther,
+            EndOfResult, EndProbe, durable_failed, field_value, given_log, global_log, hash_input,
+            id,
         };
     }
 }

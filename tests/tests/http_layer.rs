@@ -16,7 +16,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::HeaderMap;
 use axum::routing::{any, get, put};
-use obs_runtime::serve::layer::RequestBody;
 use obs_runtime::serve::{HttpLayer, Server};
 use obs_runtime::{Format, Registry};
 use obs_tests::spans::Collect;
@@ -397,7 +396,7 @@ async fn a_client_that_leaves_mid_stream_is_still_counted_with_what_was_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_function_names_the_routes_of_a_service_that_is_no_axum_route() {
-    let service = tower::service_fn(|_: http::Request<RequestBody<Body>>| async {
+    let service = tower::service_fn(|_: http::Request<Body>| async {
         Ok::<_, Infallible>(http::Response::new(Body::from("plain")))
     });
     let layer = HttpLayer::new().route_fn(|method, path| {

@@ -60,6 +60,10 @@ fn test_pricing() {
                 [models."test.stream".gpt-s]
                 input = 1.0
                 output = 2.0
+                [models."test.partial".no-cache-write]
+                input = 1.0
+                output = 2.0
+                cache_read = 0.5
                 "#,
             )
             .unwrap(),
@@ -532,6 +536,109 @@ fn token_and_cost_totals_equal_the_hand_computed_values() {
     );
 }
 
+#[test]
+fn a_dated_model_is_priced_by_the_entry_without_its_date() {
+    test_pricing();
+    block_on(async {
+        for model in [
+            "priced-2026-01-15",
+            "priced-20260115",
+            "priced-2026-01-15-beta",
+        ] {
+            priced(model, completion(100, None, 10, None))
+                .await
+                .unwrap();
+        }
+    });
+    let families = exposition();
+    let cost = family(&families, "obs_llm_cost_usd");
+    let dollars = |model: &str| {
+        cost.value(
+            "obs_llm_cost_usd_total",
+            &[
+                ("gen_ai_provider_name", "test.cost"),
+                ("gen_ai_request_model", model),
+                ("token_type", "output"),
+            ],
+        )
+    };
+    // `priced`'s base prices: output at $8/M.
+    assert_eq!(dollars("priced-2026-01-15"), Some(10.0 * 8.0 / 1_000_000.0));
+    assert_eq!(dollars("priced-20260115"), Some(10.0 * 8.0 / 1_000_000.0));
+    assert_eq!(dollars("priced-2026-01-15-beta"), None);
+    let unpriced = family(&families, "obs_llm_unpriced_calls");
+    let calls = |model| {
+        unpriced.value(
+            "obs_llm_unpriced_calls_total",
+            &[
+                ("gen_ai_provider_name", "test.cost"),
+                ("gen_ai_request_model", model),
+            ],
+        )
+    };
+    assert_eq!(calls("priced-2026-01-15-beta"), Some(1.0));
+    assert_eq!(calls("priced-20260115"), None);
+}
+
+#[llm_call(provider = "test.partial", model = model, usage = obs_runtime::llm::AnthropicJson)]
+async fn priced_in_part(model: &str, response: Value) -> Result<Value, ProviderError> {
+    Ok(response)
+}
+
+/// An Anthropic message with these counts (Anthropic's `input_tokens` excludes the cache).
+fn anthropic_message(fresh: u64, cache_write: u64, cache_read: u64, output: u64) -> Value {
+    json!({"id": "msg_p", "type": "message", "model": "no-cache-write", "stop_reason": "end_turn",
+        "usage": {"input_tokens": fresh, "cache_creation_input_tokens": cache_write,
+                  "cache_read_input_tokens": cache_read, "output_tokens": output}})
+}
+
+#[test]
+fn a_token_kind_without_a_price_is_counted_and_the_known_part_recorded() {
+    test_pricing();
+    block_on(async {
+        // Cache writes, which the entry has no price for: twice.
+        for _ in 0..2 {
+            priced_in_part("no-cache-write", anthropic_message(100, 1000, 2000, 50))
+                .await
+                .unwrap();
+        }
+        // No cache writes (a zero count needs no price).
+        priced_in_part("no-cache-write", anthropic_message(300, 0, 0, 10))
+            .await
+            .unwrap();
+    });
+    let per_million = |count: f64, price: f64| count * price / 1_000_000.0;
+    let families = exposition();
+    let labels = |kind| {
+        [
+            ("gen_ai_provider_name", "test.partial"),
+            ("gen_ai_request_model", "no-cache-write"),
+            ("token_type", kind),
+        ]
+    };
+    let partial = family(&families, "obs_llm_partially_priced_calls");
+    let calls = |kind| partial.value("obs_llm_partially_priced_calls_total", &labels(kind));
+    assert_eq!(calls("cache_creation"), Some(2.0));
+    for kind in ["input", "cache_read", "output", "reasoning"] {
+        assert_eq!(calls(kind), None, "{kind}");
+    }
+    let cost = family(&families, "obs_llm_cost_usd");
+    let dollars = |kind| cost.value("obs_llm_cost_usd_total", &labels(kind));
+    let input = 0.0 + per_million(100.0, 1.0) + per_million(100.0, 1.0) + per_million(300.0, 1.0);
+    let cache_read = 0.0 + per_million(2000.0, 0.5) + per_million(2000.0, 0.5);
+    let output = 0.0 + per_million(50.0, 2.0) + per_million(50.0, 2.0) + per_million(10.0, 2.0);
+    assert_eq!(dollars("input"), Some(input));
+    assert_eq!(dollars("cache_read"), Some(cache_read));
+    assert_eq!(dollars("output"), Some(output));
+    assert_eq!(dollars("cache_creation"), None);
+    // The model is priced: not an unpriced call.
+    let unpriced = family(&families, "obs_llm_unpriced_calls");
+    assert_eq!(
+        unpriced.value("obs_llm_unpriced_calls_total", &labels("")[..2]),
+        None
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Content capture
 
@@ -731,6 +838,214 @@ fn anthropic_cache_writes_and_reads_are_counted_apart_and_input_includes_them() 
     assert_eq!(field("gen_ai.usage.output_tokens"), "120");
     assert_eq!(field("gen_ai.response.finish_reasons"), r#"["end_turn"]"#);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Streamed output content
+
+/// Allocations made by this thread, counted by the test binary's allocator (so that tests on
+/// other threads do not count).
+// A global allocator takes `unsafe` to implement; this one only counts and calls `System`.
+#[allow(unsafe_code)]
+mod allocations {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static COUNT: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub struct Counting;
+
+    // SAFETY: every call is passed to `System` unchanged; the count is a thread-local `Cell`
+    // with a constant initialiser and no destructor, so counting never allocates or fails.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+
+    /// This thread's allocations so far.
+    pub fn so_far() -> u64 {
+        COUNT.with(Cell::get)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: allocations::Counting = allocations::Counting;
+
+/// Two choices streamed in OpenAI's shape, an API key split across two chunks of the first, then
+/// the usage chunk.
+fn two_choice_chunks() -> Vec<Result<Value, ProviderError>> {
+    let chunk =
+        |choices: Value| Ok(json!({"id": "chatcmpl-c", "model": "gpt-sc-1", "choices": choices}));
+    vec![
+        chunk(json!([
+            {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null},
+            {"index": 1, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}
+        ])),
+        chunk(json!([{"index": 1, "delta": {"content": "Bon"}, "finish_reason": null}])),
+        chunk(
+            json!([{"index": 0, "delta": {"content": "Use sk-proj-AbCdEf0123"}, "finish_reason": null}]),
+        ),
+        chunk(
+            json!([{"index": 0, "delta": {"content": "456789AbCdEf0123456789 now."}, "finish_reason": null}]),
+        ),
+        chunk(json!([{"index": 1, "delta": {"content": "jour"}, "finish_reason": null}])),
+        chunk(json!([{"index": 0, "delta": {}, "finish_reason": "stop"}])),
+        chunk(json!([{"index": 1, "delta": {}, "finish_reason": "length"}])),
+        Ok(
+            json!({"id": "chatcmpl-c", "model": "gpt-sc-1", "choices": [],
+            "usage": {"prompt_tokens": 9, "completion_tokens": 8}}),
+        ),
+    ]
+}
+
+#[llm_call(
+    provider = "test.stream.content",
+    model = model,
+    usage = OpenAiJson,
+    output = OpenAiJson,
+    capture = "span_and_event",
+    stream,
+)]
+fn chat_stream_captured(
+    model: &'static str,
+    chunks: Vec<Result<Value, ProviderError>>,
+) -> impl Stream<Item = Result<Value, ProviderError>> {
+    futures_util::stream::iter(chunks)
+}
+
+/// The output messages on `span` and in its content event, checked to be the same JSON.
+fn streamed_output(span: &SeenSpan) -> Value {
+    let on_span = &span.fields["gen_ai.output.messages"];
+    let event = span
+        .events
+        .iter()
+        .find(|e| e.contains_key("gen_ai.output.messages"))
+        .unwrap_or_else(|| panic!("no content event in {span:#?}"));
+    assert_eq!(&event["gen_ai.output.messages"], on_span);
+    assert!(!on_span.contains("sk-proj"), "the key leaked: {on_span}");
+    serde_json::from_str(on_span).expect("output messages are JSON")
+}
+
+#[test]
+fn a_streamed_answer_is_captured_joined_per_choice_and_redacted() {
+    small_content_limit();
+    let spans = spans_of(|| {
+        block_on(async {
+            let all: Vec<_> = chat_stream_captured("sc-ended", two_choice_chunks())
+                .collect()
+                .await;
+            assert_eq!(all.len(), 8);
+        })
+    });
+    let span = span_of(&spans, "chat sc-ended");
+    assert!(span.closed);
+    assert_eq!(
+        streamed_output(span),
+        json!([
+            {"role": "assistant", "parts": [
+                {"type": "text", "content": "Use [REDACTED:openai_api_key] now."}
+            ], "finish_reason": "stop"},
+            {"role": "assistant", "parts": [{"type": "text", "content": "Bonjour"}], "finish_reason": "length"}
+        ])
+    );
+    assert_eq!(span.fields["gen_ai.usage.output_tokens"], "8");
+}
+
+#[test]
+fn a_stream_dropped_early_captures_what_arrived() {
+    small_content_limit();
+    let spans = spans_of(|| {
+        block_on(async {
+            let mut stream = Box::pin(chat_stream_captured("sc-dropped", two_choice_chunks()));
+            for _ in 0..2 {
+                stream.next().await.unwrap().unwrap();
+            }
+            drop(stream);
+        })
+    });
+    let span = span_of(&spans, "chat sc-dropped");
+    assert!(span.closed);
+    assert_eq!(span.fields["error.type"], "cancelled");
+    // Both roles and the second choice's first piece arrived; no finish reason did.
+    assert_eq!(
+        streamed_output(span),
+        json!([
+            {"role": "assistant", "parts": [], "finish_reason": ""},
+            {"role": "assistant", "parts": [{"type": "text", "content": "Bon"}], "finish_reason": ""}
+        ])
+    );
+}
+
+#[llm_call(provider = "test.stream.off", model = model, usage = OpenAiJson, stream)]
+fn chat_stream_plain(
+    model: &'static str,
+    chunks: Vec<Result<Value, ProviderError>>,
+) -> impl Stream<Item = Result<Value, ProviderError>> {
+    futures_util::stream::iter(chunks)
+}
+
+/// `chat_stream_plain` with its output named, under the default mode (off).
+#[llm_call(provider = "test.stream.off", model = model, usage = OpenAiJson, output = OpenAiJson, stream)]
+fn chat_stream_output_off(
+    model: &'static str,
+    chunks: Vec<Result<Value, ProviderError>>,
+) -> impl Stream<Item = Result<Value, ProviderError>> {
+    futures_util::stream::iter(chunks)
+}
+
+/// The allocations made while `stream` is read to its end.
+async fn allocations_reading<S: Stream>(stream: S) -> u64 {
+    let mut stream = std::pin::pin!(stream);
+    let before = allocations::so_far();
+    while stream.next().await.is_some() {}
+    allocations::so_far() - before
+}
+
+#[test]
+fn a_streamed_answer_is_not_captured_by_default_and_costs_no_allocation() {
+    small_content_limit();
+    let spans = spans_of(|| {
+        block_on(async {
+            let all: Vec<_> = chat_stream_output_off("so-span", two_choice_chunks())
+                .collect()
+                .await;
+            assert_eq!(all.len(), 8);
+        })
+    });
+    let span = span_of(&spans, "chat so-span");
+    assert!(span.closed);
+    assert!(
+        !span.fields.contains_key("gen_ai.output.messages"),
+        "{span:#?}"
+    );
+    assert!(span.events.is_empty(), "{span:#?}");
+
+    // Spans off (a subscriber set here makes every callsite ask it, whatever interest the other
+    // tests' subscribers left cached): the same allocations as the same stream without `output`.
+    let off = tracing::subscriber::NoSubscriber::default();
+    tracing::subscriber::with_default(off, || {
+        block_on(async {
+            // The first calls intern the model and take the thread's shards.
+            for _ in 0..2 {
+                allocations_reading(chat_stream_plain("so-alloc", two_choice_chunks())).await;
+                allocations_reading(chat_stream_output_off("so-alloc", two_choice_chunks())).await;
+            }
+            let (plain, named) = (two_choice_chunks(), two_choice_chunks());
+            let plain = allocations_reading(chat_stream_plain("so-alloc", plain)).await;
+            let named = allocations_reading(chat_stream_output_off("so-alloc", named)).await;
+            assert_eq!(named, plain);
+        })
+    });
 
 /// How a streamed provider call fails, by kind.
 #[derive(Debug, obs_runtime::ErrorKind)]

@@ -1,5 +1,5 @@
 //! The trybuild suite: one compile-pass or compile-fail case per rule of the obs macros, in a
-//! folder per macro (`observed/`, `metrics/`, `derive/`).
+//! folder per macro (`observed/`, `llm_call/`, `audited/`, `metrics/`, `derive/`).
 
 #[test]
 fn ui() {

@@ -39,7 +39,7 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
         static __OBS_LLM: #l::LlmSite = #l::LlmSite::new(#operation, #provider);
     };
     layer.span = span(args, &p, &operation);
-    layer.start = start(args, &l);
+    layer.start = start(args, &l, stream);
     if stream {
         let push = push(args, func, quote!(__obs_rec), quote!(__obs_ok));
         // With `error_kind`, the item that fails the call names its `error.type`.
@@ -50,12 +50,22 @@ pub fn expand(args: &Args, func: &Function) -> TokenStream {
                 })
             }
         });
+        // Spanned at the view, so a view without `HasDeltas` is reported there.
+        let deltas = args.output.as_ref().map(|output| {
+            let view = &output.value.0;
+            quote_spanned! {view.span()=>
+                if __obs_rec.captures_streamed_output() {
+                    __obs_rec.push_deltas(&(#view)(__obs_ok));
+                }
+            }
+        });
         layer.item_hook = Some(quote! {
             #l::LlmItems::new(&__obs_stream, __obs_llm, |__obs_item, __obs_rec| {
                 #[allow(unused_imports)]
                 use #l::{OkOfOther as _, OkOfResult as _};
                 if let ::core::option::Option::Some(__obs_ok) = (&&#l::OkProbe(__obs_item)).obs_ok() {
                     #push
+                    #deltas
                 }
             })#error_kinds
         });
@@ -145,8 +155,9 @@ fn capture_mode(args: &Args, l: &TokenStream) -> TokenStream {
 }
 
 /// Statements when the call starts: the recording begun (row found, span named), the request
-/// parameters recorded on the span, and the input content captured.
-fn start(args: &Args, l: &TokenStream) -> TokenStream {
+/// parameters recorded on the span, the input content captured, and for a stream whose output is
+/// captured, the gathering of its chunks' pieces begun (if the mode captures content).
+fn start(args: &Args, l: &TokenStream, stream: bool) -> TokenStream {
     let model = args.model.as_ref().map(|k| &k.value.0);
     let model = quote_spanned!(model.span()=> ::core::convert::AsRef::<str>::as_ref(&(#model)));
     let params = args.request_params().map(|(attr, keyed)| {
@@ -160,8 +171,12 @@ fn start(args: &Args, l: &TokenStream) -> TokenStream {
         // Spanned at the view, so a view without `HasMessages` is reported there.
         quote_spanned!(view.span()=> __obs_llm.capture_input(#mode, &(#view));)
     });
-    // `mut` only when the input is captured, the one use that needs it.
-    let binding = if input.is_some() {
+    let streamed_output = (stream && args.output.is_some()).then(|| {
+        let mode = capture_mode(args, l);
+        quote!(__obs_llm.capture_streamed_output(#mode);)
+    });
+    // `mut` only when content is captured when the call starts, the uses that need it.
+    let binding = if input.is_some() || streamed_output.is_some() {
         quote!(let mut __obs_llm)
     } else {
         quote!(let __obs_llm)
@@ -172,6 +187,7 @@ fn start(args: &Args, l: &TokenStream) -> TokenStream {
             #(#params)*
         }
         #input
+        #streamed_output
     }
 }
 

@@ -10,6 +10,7 @@
 //!                                              // implementing `HasUsage`; default: the value itself
 //!     input = expr,                            // content: a `HasMessages` view of the request
 //!     output = OpenAiJson,                     // content: a `HasMessages` view of the response
+//!                                              // (a stream: a `HasDeltas` view of each chunk)
 //!     capture = "span_only",                   // content mode of this function (else the env's)
 //!     server_address = expr, server_port = expr,
 //!     temperature = expr, top_p = expr, max_tokens = expr, seed = expr, stop_sequences = expr,

@@ -30,7 +30,7 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
              `model = req.model`)",
         ),
         Some(model) => {
-            if let Some(name) = last_name(&model.value.0)
+            if let Some(name) = crate::attr::last_name(&model.value.0)
                 && crate::metrics::is_entity_name(&name.to_string())
             {
                 errors.push(
@@ -58,15 +58,6 @@ pub fn validate(args: &Args, func: &Function, errors: &mut Errors) {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-        );
-    }
-    if args.observed.stream.is_some()
-        && let Some(output) = &args.output
-    {
-        errors.push(
-            output.key.span(),
-            "`output` reads the messages of a returned response; a stream's output is not \
-             captured (its chunks are partial messages): remove `output`",
         );
     }
     let observed = &args.observed;
@@ -128,24 +119,5 @@ fn literal(
                 if key == "provider" { "openai" } else { "chat" }
             ),
         ),
-    }
-}
-
-/// The name an expression ends in: `req.user_id` -> `user_id`, `ctx.session()` -> `session`,
-/// `&model` -> `model`.
-fn last_name(expr: &syn::Expr) -> Option<syn::Ident> {
-    match expr {
-        syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
-        syn::Expr::Field(f) => match &f.member {
-            syn::Member::Named(ident) => Some(ident.clone()),
-            syn::Member::Unnamed(_) => None,
-        },
-        syn::Expr::MethodCall(m) if m.method == "as_str" || m.method == "as_ref" => {
-            last_name(&m.receiver)
-        }
-        syn::Expr::MethodCall(m) => Some(m.method.clone()),
-        syn::Expr::Reference(r) => last_name(&r.expr),
-        syn::Expr::Paren(p) => last_name(&p.expr),
-        _ => None,
     }
 }

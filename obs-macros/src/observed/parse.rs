@@ -49,9 +49,30 @@ pub fn parse_as<T: FromMeta>(
     errors: &mut Errors,
     observed: impl Fn(&mut T) -> &mut Args,
 ) -> Option<T> {
-    let (mut parsed, taken) = attr::parse::<T>(attr, &["fields", "labels", "buckets"], errors)?;
+    parse_with(attr, errors, observed, &[]).map(|(parsed, _)| parsed)
+}
+
+/// [`parse_as`], for an attribute that gives the arguments `own` (written `key(...)`) a meaning
+/// of its own: they are returned as written, for it to parse.
+pub fn parse_with<T: FromMeta>(
+    attr: TokenStream,
+    errors: &mut Errors,
+    observed: impl Fn(&mut T) -> &mut Args,
+    own: &[&str],
+) -> Option<(T, Vec<attr::HandParsed>)> {
+    let by_hand: Vec<&str> = own
+        .iter()
+        .chain(&["fields", "labels", "buckets"])
+        .copied()
+        .collect();
+    let (mut parsed, taken) = attr::parse::<T>(attr, &by_hand, errors)?;
     let args = observed(&mut parsed);
+    let mut theirs = Vec::new();
     for hand in taken {
+        if own.iter().any(|name| hand.key == name) {
+            theirs.push(hand);
+            continue;
+        }
         let (key, tokens) = (hand.key, hand.tokens);
         if key == "fields" {
             args.common.fields = Some(Keyed { key, value: tokens });
@@ -71,5 +92,5 @@ pub fn parse_as<T: FromMeta>(
             });
         }
     }
-    Some(parsed)
+    Some((parsed, theirs))
 }

@@ -9,16 +9,24 @@
 //! `completion_tokens` required, so a response that has `usage` always has both. An embeddings
 //! response has input only.
 //!
-//! Finish reasons are the conventions' strings: `stop`, `length`, `tool_calls`,
-//! `content_filter`, `function_call`.
+//! Finish reasons are the API's strings: `stop`, `length`, `tool_calls`, `content_filter`,
+//! `function_call`.
+//!
+//! [`HasDeltas`] for the stream chunk gives the pieces of a streamed answer as
+//! [`OpenAiJson`](super::OpenAiJson) gives them from the same JSON (role, content, refusal as
+//! text, tool-call pieces, and the finish reason in the conventions' spelling: `tool_call` for
+//! `tool_calls` and `function_call`), for `#[llm_call(stream, output = ...)]`. The deprecated
+//! `function_call` delta gives nothing.
 
 use async_openai::types::chat::{
-    CompletionUsage, CreateChatCompletionResponse, CreateChatCompletionStreamResponse, FinishReason,
+    CompletionUsage, CreateChatCompletionResponse, CreateChatCompletionStreamResponse,
+    FinishReason, Role,
 };
 use async_openai::types::embeddings::{
     CreateBase64EmbeddingResponse, CreateEmbeddingResponse, EmbeddingUsage,
 };
 
+use super::content::{Delta, HasDeltas};
 use super::usage::{HasUsage, Usage};
 
 /// `HasUsage` for a chat completion and for a chunk of a streamed one (usage only in the last
@@ -63,6 +71,52 @@ macro_rules! embeddings {
     )*};
 }
 embeddings!(CreateEmbeddingResponse, CreateBase64EmbeddingResponse);
+
+/// The pieces of a streamed answer (see the module docs).
+impl HasDeltas for CreateChatCompletionStreamResponse {
+    fn deltas<'s>(&'s self, f: &mut dyn FnMut(u32, Delta<'s>)) {
+        for choice in &self.choices {
+            let (at, delta) = (choice.index, &choice.delta);
+            if let Some(role) = &delta.role {
+                f(at, Delta::Role(role_name(role)));
+            }
+            for text in [&delta.content, &delta.refusal].into_iter().flatten() {
+                f(at, Delta::Text(text));
+            }
+            for call in delta.tool_calls.iter().flatten() {
+                let function = call.function.as_ref();
+                f(
+                    at,
+                    Delta::ToolCall {
+                        index: call.index,
+                        id: call.id.as_deref(),
+                        name: function.and_then(|c| c.name.as_deref()),
+                        arguments: function.and_then(|c| c.arguments.as_deref()),
+                    },
+                );
+            }
+            if let Some(reason) = choice.finish_reason {
+                let reason = match reason {
+                    FinishReason::ToolCalls | FinishReason::FunctionCall => "tool_call",
+                    other => finish_reason(other),
+                };
+                f(at, Delta::FinishReason(reason));
+            }
+        }
+    }
+}
+
+/// The role as the API spells it.
+fn role_name(role: &Role) -> &'static str {
+    match role {
+        Role::Developer => "developer",
+        Role::System => "system",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::Tool => "tool",
+        Role::Function => "function",
+    }
+}
 
 fn completion_usage(usage: &CompletionUsage) -> Usage {
     Usage {
@@ -257,6 +311,41 @@ mod tests {
         summary.push(&typed, true);
         assert_eq!(summary.usage, None);
         assert_eq!(summary.details.unwrap().finish_reasons, ["length"]);
+    }
+
+    #[test]
+    fn stream_chunks_give_the_same_pieces_as_openai_json() {
+        let chunk = |choices: Value| {
+            json!({"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1741570283,
+                "model": "gpt-4.1-mini-2025-04-14", "choices": choices})
+        };
+        let chunks = [
+            chunk(json!([
+                {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null},
+                {"index": 1, "delta": {"role": "assistant", "content": "", "refusal": null}, "finish_reason": null}
+            ])),
+            chunk(json!([{"index": 0, "delta": {"content": "Hel"}, "finish_reason": null}])),
+            chunk(json!([{"index": 1, "delta": {"refusal": "I can't"}, "finish_reason": null}])),
+            chunk(
+                json!([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1",
+                "type": "function", "function": {"name": "get", "arguments": "{\"a\""}}]}, "finish_reason": null}]),
+            ),
+            chunk(json!([{"index": 0, "delta": {"tool_calls": [{"index": 0,
+                "function": {"arguments": ": 1}"}}]}, "finish_reason": "tool_calls"}])),
+            chunk(json!([{"index": 1, "delta": {}, "finish_reason": "content_filter"}])),
+        ];
+        let mut seen = 0;
+        for value in &chunks {
+            let typed: CreateChatCompletionStreamResponse =
+                serde_json::from_value(value.clone()).unwrap();
+            let view = OpenAiJson(value);
+            let (mut from_typed, mut from_json) = (Vec::new(), Vec::new());
+            typed.deltas(&mut |at, d| from_typed.push((at, d)));
+            view.deltas(&mut |at, d| from_json.push((at, d)));
+            assert_eq!(from_typed, from_json, "{value}");
+            seen += from_typed.len();
+        }
+        assert_eq!(seen, 10);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use tracing::Span;
 
-use super::content::{self, CaptureMode, Captured, HasMessages};
+use super::content::{self, CaptureMode, Captured, HasDeltas, HasMessages, StreamedOutput};
 use super::rows::PER_CHUNK_NANOS;
 use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
@@ -49,7 +49,7 @@ pub struct Recording {
 }
 
 /// What only some calls gather: response details (with a span), chunk times (streams), content
-/// for the event (the event modes).
+/// for the event (the event modes), a stream's output so far (content capture on).
 #[derive(Debug, Default)]
 struct Rare {
     details: ResponseDetails,
@@ -57,6 +57,7 @@ struct Rare {
     /// A stream's times between chunks, recorded into the row when the call ends.
     per_chunk: LocalHistogram,
     event: EventContent,
+    streamed: Option<Box<StreamedOutput>>,
 }
 
 /// A [`Usage`] in 48 bytes instead of 80: the counts, and a bit per count that was reported
@@ -176,13 +177,49 @@ impl Recording {
     /// Captures the output messages `view` gives, as [`capture_input`](Self::capture_input).
     pub fn capture_output<V: HasMessages + ?Sized>(&mut self, mode: Option<CaptureMode>, view: &V) {
         if let Some(captured) = content::capture_output(mode, view) {
-            if captured.on_span() && self.details() {
-                self.span
-                    .record(content::OUTPUT_MESSAGES, captured.messages.as_str());
-            }
-            if captured.on_event() {
-                self.rare().event.output = Some(captured);
-            }
+            self.record_output(captured);
+        }
+    }
+
+    /// Records captured output: on the span now, and for the event when the call ends.
+    fn record_output(&mut self, captured: Captured) {
+        if captured.on_span() && self.details() {
+            self.span
+                .record(content::OUTPUT_MESSAGES, captured.messages.as_str());
+        }
+        if captured.on_event() {
+            self.rare().event.output = Some(captured);
+        }
+    }
+
+    /// Starts gathering a stream's output messages from its chunks ([`push_deltas`]), if content
+    /// capture is on (`mode`, else the process-wide mode) and the content has somewhere to go:
+    /// the mode is read here, once per call. They are recorded when the call ends, however it
+    /// ends, with what arrived.
+    ///
+    /// [`push_deltas`]: Self::push_deltas
+    pub fn capture_streamed_output(&mut self, mode: Option<CaptureMode>) {
+        let mode = content::effective_mode(mode);
+        if mode.on_event() || (mode.on_span() && self.details()) {
+            let output = StreamedOutput::new(mode, content::global());
+            self.rare().streamed = Some(Box::new(output));
+        }
+    }
+
+    /// Whether a stream's output is being gathered ([`capture_streamed_output`] started it).
+    ///
+    /// [`capture_streamed_output`]: Self::capture_streamed_output
+    #[inline]
+    pub fn captures_streamed_output(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| r.streamed.is_some())
+    }
+
+    /// Takes the pieces of the answer a stream's chunk carries, when its output is being
+    /// gathered; nothing otherwise.
+    #[inline]
+    pub fn push_deltas<V: HasDeltas + ?Sized>(&mut self, chunk: &V) {
+        if let Some(output) = self.rare.as_mut().and_then(|r| r.streamed.as_mut()) {
+            output.push_chunk(chunk);
         }
     }
 
@@ -211,6 +248,9 @@ impl Recording {
         if self.details() {
             self.record_on_span(error_type, cost);
         }
+        if let Some(streamed) = self.rare.as_mut().and_then(|r| r.streamed.take()) {
+            self.record_streamed_output(*streamed);
+        }
         if let Some(rare) = &self.rare
             && (rare.event.input.is_some() || rare.event.output.is_some())
         {
@@ -218,6 +258,13 @@ impl Recording {
         }
         // The span closes when the call ends, not when the stream holding this is dropped.
         self.span = Span::none();
+    }
+
+    #[cold]
+    fn record_streamed_output(&mut self, output: StreamedOutput) {
+        if let Some(captured) = output.finish() {
+            self.record_output(captured);
+        }
     }
 
     #[cold]

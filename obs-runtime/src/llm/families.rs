@@ -23,7 +23,13 @@
 //!   after its first chunk);
 //! - `obs_llm_usage_missing_total{...}`: calls that ended without any usage reported;
 //! - `obs_llm_unpriced_calls_total{gen_ai_provider_name, gen_ai_request_model}`: calls with usage
-//!   whose model the pricing table has no price for (they record no cost rather than a wrong one).
+//!   whose model the pricing table has no price for (they record no cost rather than a wrong one);
+//! - `obs_llm_partially_priced_calls_total{gen_ai_provider_name, gen_ai_request_model,
+//!   token_type}`: calls of a priced model that used tokens of a kind its entry has no price for
+//!   (cache reads or writes, typically), by that kind; their cost records the kinds that are
+//!   priced, so it is a lower bound. A family apart from the unpriced calls, because such a call
+//!   does record a cost, and the kind says which price to add to the table. A usage that lacks a
+//!   count (no output count, say) is not a gap in the table and is not counted here.
 
 use std::sync::LazyLock;
 
@@ -229,6 +235,20 @@ fn cost(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     }
 }
 
+fn partially_priced(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
+    for (provider, model, rows) in by_model() {
+        for (k, kind) in COST_KINDS.iter().enumerate() {
+            let n: u64 = rows
+                .iter()
+                .map(|r| r.shards.count(|s| &s.partially_priced[k]))
+                .sum();
+            if n > 0 {
+                f(&[provider, model, kind], Sample::Unsigned(n));
+            }
+        }
+    }
+}
+
 fn unpriced(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for (provider, model, rows) in by_model() {
         let n: u64 = rows.iter().map(|r| r.shards.count(|s| &s.unpriced)).sum();
@@ -266,7 +286,7 @@ const fn own(
     )
 }
 
-static FAMILIES: SelfFamilies<8> = SelfFamilies::new([
+static FAMILIES: SelfFamilies<9> = SelfFamilies::new([
     convention(semconv::OPERATION_DURATION, DURATION_LABELS, duration),
     convention(semconv::TOKEN_USAGE, TOKEN_LABELS, token_usage),
     convention(
@@ -302,6 +322,13 @@ static FAMILIES: SelfFamilies<8> = SelfFamilies::new([
         MetricType::Counter,
         MODEL_LABELS,
         unpriced,
+    ),
+    own(
+        "obs_llm_partially_priced_calls_total",
+        "LLM calls of a priced model that used tokens of a kind its pricing entry has no price for, by that kind: their cost leaves those tokens out.",
+        MetricType::Counter,
+        COST_LABELS,
+        partially_priced,
     ),
 ]);
 

@@ -43,12 +43,14 @@
 //! | `operation = "chat"` | `gen_ai.operation.name`, a string literal (default `chat`) |
 //! | `usage = View` | read usage from `View(&value)` ([`OpenAiJson`], [`AnthropicJson`], or your own [`HasUsage`] type); default: the value itself implements [`HasUsage`]. The `Ok` value of a `Result`, or each stream item's |
 //! | `server_address`, `server_port`, `temperature`, `top_p`, `max_tokens`, `seed`, `stop_sequences` | request attributes on the span ([`RequestValue`]: numbers, strings, `Option`s, lists) |
-//! | `input = view`, `output = View`, `capture = "span_only"` | content capture ([`content`]): a [`HasMessages`] view of the request (evaluated when the call starts) and of the response; the mode for this function (default: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, off) |
+//! | `input = view`, `output = View`, `capture = "span_only"` | content capture ([`content`]): a [`HasMessages`] view of the request (evaluated when the call starts) and of the response (for a stream, a [`HasDeltas`] view of each chunk, joined per choice); the mode for this function (default: `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, off) |
 //! | `stream`, `error_kind`, `buckets(...)`, `name`, `level`, `target`, `kind`, `record(...)`, `fields(...)`, `ret`, `err`, `span`, `metrics`, `crate` | as in [`#[observed]`](mod@crate::observed) (`kind` defaults to `client`) |
 //!
 //! Prices come from the table given to [`set_pricing`], or else the dated default table shipped
 //! as a data file ([`Pricing::bundled`]); a call whose model has no price records no cost, and is
-//! counted in `obs_llm_unpriced_calls_total`. With the `async-openai` feature, the
+//! counted in `obs_llm_unpriced_calls_total`; a call of a priced model that used a kind of token
+//! the model's entry has no price for (cache writes, say) records the cost of the other kinds,
+//! and is counted in `obs_llm_partially_priced_calls_total` by that kind. With the `async-openai` feature, the
 //! `async_openai` module reads usage from that crate's response and stream chunk types.
 
 #[cfg(feature = "async-openai")]
@@ -70,7 +72,8 @@ pub use call::{
     record_request,
 };
 pub use content::{
-    CaptureMode, Captured, ContentCapture, ContentError, HasMessages, Redactor, RuleRedactor,
+    CaptureMode, Captured, ContentCapture, ContentError, Delta, HasDeltas, HasMessages, Redactor,
+    RuleRedactor,
 };
 pub use families::llm_families;
 pub use pricing::{

@@ -134,6 +134,9 @@ impl Row {
                     shard::add_f64(cell, dollars);
                 }
             }
+            for kind in cost.no_price.iter() {
+                shard::bump(&shard.partially_priced[kind.index()], 1);
+            }
             Some(cost.total())
         })
     }

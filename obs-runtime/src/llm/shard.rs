@@ -109,6 +109,9 @@ pub(crate) struct Shard {
     pub(crate) cost: [AtomicU64; 5],
     pub(crate) usage_missing: AtomicU64,
     pub(crate) unpriced: AtomicU64,
+    /// Calls of a priced model that used a kind of token its entry has no price for, by kind
+    /// (`TokenKind::ALL` order).
+    pub(crate) partially_priced: [AtomicU64; 5],
 }
 
 impl Shard {
@@ -123,6 +126,7 @@ impl Shard {
             cost: [const { AtomicU64::new(0) }; 5],
             usage_missing: AtomicU64::new(0),
             unpriced: AtomicU64::new(0),
+            partially_priced: [const { AtomicU64::new(0) }; 5],
         }
     }
 }
@@ -176,7 +180,7 @@ impl Shards {
     }
 
     /// A counter (chosen by `which`) summed over the shards.
-    pub(crate) fn count(&self, which: fn(&Shard) -> &AtomicU64) -> u64 {
+    pub(crate) fn count(&self, which: impl Fn(&Shard) -> &AtomicU64) -> u64 {
         self.all()
             .iter()
             .map(|s| which(s).load(Ordering::Relaxed))

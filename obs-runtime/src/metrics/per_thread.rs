@@ -71,6 +71,7 @@ pub(crate) fn bump(cell: &AtomicU64, by: u64) {
 }
 
 /// `cell += value` as an `f64`, by the one thread that writes it.
+#[cfg_attr(not(feature = "llm"), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn add_f64(cell: &AtomicU64, value: f64) {
     let sum = f64::from_bits(cell.load(Ordering::Relaxed)) + value;

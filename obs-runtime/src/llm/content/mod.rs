@@ -24,6 +24,20 @@
 //! structured field values, so the conventions' "JSON string" form is used on spans and events
 //! alike. [`emit_event`] emits the event for the event modes.
 //!
+//! # Streams
+//!
+//! A streamed answer arrives in pieces. A chunk type that implements [`HasDeltas`] (ready for
+//! [`OpenAiJson`](crate::llm::OpenAiJson) chat-completion chunks,
+//! [`AnthropicJson`](crate::llm::AnthropicJson) stream events and, with the `async-openai`
+//! feature, that crate's stream chunk) gives them as [`Delta`]s: per choice, the role, text and
+//! reasoning to append, tool-call pieces and the finish reason. `#[llm_call(stream, output =
+//! View)]` joins them per choice while the stream runs, only when the call's mode (read once, when
+//! the call starts) captures content, and turns what arrived into [`OUTPUT_MESSAGES`] when the
+//! call ends: when the stream ends, fails, or is dropped. Each string is redacted joined, so a
+//! secret split across chunks is still found. What is kept is bounded by the size limit: past
+//! it, pieces are no longer kept, and the text ends in the truncation marker counting what was
+//! not shown.
+//!
 //! # Source
 //!
 //! Field names and the event name were read from `open-telemetry/semantic-conventions` at commit
@@ -47,15 +61,18 @@
 //! sizes at which exporters and backends start to drop or cut attributes (OpenTelemetry Java's
 //! GenAI instrumentation caps content at 8,192 characters by default).
 
+mod deltas;
 mod messages;
 mod mode;
 mod providers;
 mod redact;
+mod streamed;
 mod truncate;
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
+pub use deltas::{Delta, HasDeltas};
 pub use messages::{HasMessages, Message, Part};
 pub use mode::{CaptureMode, ContentError, ENV_VAR};
 pub use redact::{
@@ -63,6 +80,7 @@ pub use redact::{
     Rule, RuleRedactor, SecretAssignment,
 };
 
+pub(crate) use streamed::StreamedOutput;
 use truncate::Shape;
 
 /// The span and event attribute holding the input messages.
@@ -197,6 +215,12 @@ impl ContentCapture {
         }
         let mut messages = Vec::new();
         view.output_messages(&mut messages);
+        self.fit_output(mode, &messages)
+    }
+
+    /// `messages` as the output of a call captured in `mode` (on), redacted and fitted; `None`
+    /// when there are none.
+    fn fit_output(&self, mode: CaptureMode, messages: &[Message<'_>]) -> Option<Captured> {
         if messages.is_empty() {
             return None;
         }

@@ -89,7 +89,7 @@ impl HasMessages for AnthropicJson<'_> {
     }
 }
 
-fn array<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+pub(super) fn array<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
     value
         .get(key)
         .and_then(Value::as_array)
@@ -97,7 +97,7 @@ fn array<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
         .flatten()
 }
 
-fn str_at<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+pub(super) fn str_at<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
     value.get(key)?.as_str()
 }
 
@@ -153,7 +153,7 @@ fn openai_message<'v>(message: &'v Value, default_role: &'v str) -> Message<'v> 
 }
 
 /// OpenAI's arguments: a JSON string, parsed; kept as the string when it does not parse.
-fn parse_arguments(text: &str) -> Cow<'static, Value> {
+pub(super) fn parse_arguments(text: &str) -> Cow<'static, Value> {
     Cow::Owned(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
 }
 
@@ -204,14 +204,14 @@ fn modality(mime: Option<&str>, default: &'static str) -> &'static str {
     }
 }
 
-fn openai_finish_reason(reason: &str) -> &str {
+pub(super) fn openai_finish_reason(reason: &str) -> &str {
     match reason {
         "tool_calls" | "function_call" => "tool_call",
         other => other,
     }
 }
 
-fn anthropic_finish_reason(reason: &str) -> &str {
+pub(super) fn anthropic_finish_reason(reason: &str) -> &str {
     match reason {
         "end_turn" | "stop_sequence" => "stop",
         "max_tokens" | "model_context_window_exceeded" => "length",

@@ -211,13 +211,16 @@ fn capped(value: &Value, cap: usize) -> Value {
 }
 
 /// `s` cut to at most `cap` bytes at a char boundary, with the marker; unchanged when that would
-/// not make it shorter.
+/// not make it shorter. A string already cut before (a long stream's text, which stops being
+/// gathered at the limit: see `streamed.rs`) is cut ahead of its marker, and the marker counts the
+/// bytes of both cuts.
 fn cut(s: &str, cap: usize) -> String {
     if s.len() <= cap {
         return s.to_owned();
     }
-    let keep = floor_boundary(s, cap);
-    let cut = format!("{}…[truncated {} bytes]", &s[..keep], s.len() - keep);
+    let (head, earlier) = split_marked(s);
+    let keep = floor_boundary(head, cap);
+    let cut = marked(&head[..keep], head.len() - keep + earlier);
     if cut.len() < s.len() {
         cut
     } else {
@@ -225,8 +228,27 @@ fn cut(s: &str, cap: usize) -> String {
     }
 }
 
+const MARKER_START: &str = "…[truncated ";
+const MARKER_END: &str = " bytes]";
+
+/// `kept` followed by the marker saying `dropped` bytes were cut after it.
+pub(crate) fn marked(kept: &str, dropped: usize) -> String {
+    format!("{kept}{MARKER_START}{dropped}{MARKER_END}")
+}
+
+/// A string that ends in the marker, as its kept text and the count the marker gives; else the
+/// string and 0.
+fn split_marked(s: &str) -> (&str, usize) {
+    let split = s.strip_suffix(MARKER_END).and_then(|rest| {
+        let (head, count) = rest.rsplit_once(MARKER_START)?;
+        let all_digits = !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit());
+        Some((head, count.parse().ok().filter(|_| all_digits)?))
+    });
+    split.unwrap_or((s, 0))
+}
+
 /// The largest char boundary of `s` at or below `at`.
-fn floor_boundary(s: &str, at: usize) -> usize {
+pub(crate) fn floor_boundary(s: &str, at: usize) -> usize {
     let mut i = at.min(s.len());
     while !s.is_char_boundary(i) {
         i -= 1;
@@ -287,6 +309,19 @@ mod tests {
             .expect("a visible marker");
         assert!(original.starts_with(kept), "not a prefix: {kept:?}");
         kept
+    }
+
+    #[test]
+    fn a_string_cut_before_is_cut_ahead_of_its_marker_with_the_counts_added() {
+        let earlier = marked(&"a".repeat(300), 5000);
+        assert_eq!(cut(&earlier, 100), marked(&"a".repeat(100), 5200));
+        // Text that only looks like a marker somewhere else is cut as any text.
+        let plain = format!("{}{MARKER_START}x{MARKER_END}", "b".repeat(300));
+        assert_eq!(
+            cut(&plain, 100),
+            marked(&"b".repeat(100), plain.len() - 100)
+        );
+        assert_eq!(split_marked("no marker"), ("no marker", 0));
     }
 
     #[test]

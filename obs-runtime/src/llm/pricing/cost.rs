@@ -34,6 +34,9 @@ pub struct Cost {
     pub reasoning: f64,
     /// Kinds left unpriced (count missing, or no price for a non-zero count): they add 0 above.
     pub unpriced: TokenKinds,
+    /// The kinds of [`unpriced`](Cost::unpriced) the call used (a non-zero count) that the
+    /// model's entry has no price for: a gap in the table rather than in the usage reported.
+    pub no_price: TokenKinds,
 }
 
 impl TokenKind {
@@ -55,6 +58,11 @@ impl TokenKind {
             TokenKind::Output => "output",
             TokenKind::Reasoning => "reasoning",
         }
+    }
+
+    /// The kind's position in [`TokenKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
     }
 
     fn bit(self) -> u8 {

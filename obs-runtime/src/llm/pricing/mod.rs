@@ -34,8 +34,19 @@
 //! reasoning at `output`, reasoning at `reasoning` (or `output`). An absent cache or reasoning
 //! count means none (all input is fresh, all output visible). A missing input or output count
 //! prices nothing for that kind, and so does a non-zero cache count whose price the entry lacks:
-//! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]).
+//! the kind is listed in [`Cost::unpriced`] and the cost is partial ([`Cost::is_partial`]); a
+//! kind left unpriced for want of a price (not of a count) is also in [`Cost::no_price`], which
+//! `#[llm_call]` counts in `obs_llm_partially_priced_calls_total` while recording the known part.
 //! A model without an entry has no cost at all: [`Pricing::cost`] returns `None`, never 0.
+//!
+//! # Dated model ids
+//!
+//! Providers pin versions with a date in the model id, and answer with it:
+//! `gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`. A model with no entry of its own whose id
+//! ends in a date, `-YYYY-MM-DD` or `-YYYYMMDD` (a real calendar day), is priced by the entry of
+//! the id without that suffix (`gpt-4o`, `claude-sonnet-4-5`). Nothing looser: no other suffix
+//! is dropped and no prefix is matched, so `gpt-4o-mini` is never priced as `gpt-4o`, and a
+//! dated id whose price differs from the undated one gets an entry of its own, which wins.
 //!
 //! # The bundled table
 //!
@@ -180,9 +191,12 @@ impl Pricing {
         self.valid_from
     }
 
-    /// The prices of a model, if the table has them.
+    /// The prices of a model, if the table has them: its own entry, else, for a dated model id
+    /// (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`), the entry of the name without its
+    /// date (see [dated model ids](self#dated-model-ids)).
     pub fn get(&self, provider: &str, model: &str) -> Option<&ModelPrice> {
-        self.models.get(provider)?.get(model)
+        let models = self.models.get(provider)?;
+        models.get(model).or_else(|| models.get(undated(model)?))
     }
 
     /// Takes every entry of `overrides`, replacing whole entries of the same provider and model;
@@ -228,6 +242,7 @@ impl ModelPrice {
     pub fn cost(&self, usage: &Usage) -> Cost {
         let prices = self.prices_for(usage.input);
         let mut unpriced = TokenKinds::default();
+        let mut no_price = TokenKinds::default();
         let mut known = |kind, count: Option<u64>, price: f64| match count {
             Some(count) => dollars(count, price),
             None => {
@@ -251,6 +266,7 @@ impl ModelPrice {
                 (count, Some(price)) => dollars(count, price),
                 (_, None) => {
                     unpriced.insert(kind);
+                    no_price.insert(kind);
                     0.0
                 }
             };
@@ -267,8 +283,33 @@ impl ModelPrice {
             output,
             reasoning,
             unpriced,
+            no_price,
         }
     }
+}
+
+/// `model` without a trailing date, `-YYYY-MM-DD` or `-YYYYMMDD` (a real calendar day), if it
+/// ends in one after a name.
+fn undated(model: &str) -> Option<&str> {
+    let split = |date_len: usize| {
+        let at = model.len().checked_sub(date_len + 1)?;
+        let (name, date) = (model.get(..at)?, model.get(at..)?.strip_prefix('-')?);
+        Some((name, date)).filter(|_| !name.is_empty())
+    };
+    if let Some((name, date)) = split(10)
+        && PriceDate::parse(date).is_some()
+    {
+        return Some(name);
+    }
+    let (name, date) = split(8)?;
+    let date = date.as_bytes();
+    let mut iso = *b"YYYY-MM-DD";
+    iso[..4].copy_from_slice(&date[..4]);
+    iso[5..7].copy_from_slice(&date[4..6]);
+    iso[8..].copy_from_slice(&date[6..]);
+    // `PriceDate::parse` checks that the copied bytes are digits.
+    let iso = std::str::from_utf8(&iso).ok()?;
+    PriceDate::parse(iso).map(|_| name)
 }
 
 /// The price of `count` tokens at `per_million` dollars per million.

@@ -126,6 +126,75 @@ fn a_model_without_a_price_has_no_cost() {
 }
 
 #[test]
+fn a_dated_model_id_is_priced_by_the_entry_without_its_date() {
+    let pricing = table();
+    let o_x = pricing.get("openai", "o-x");
+    assert!(o_x.is_some());
+    assert_eq!(pricing.get("openai", "o-x-2024-08-06"), o_x);
+    assert_eq!(pricing.get("openai", "o-x-20240229"), o_x);
+    assert_eq!(
+        pricing.get("anthropic", "claude-x-20250929"),
+        pricing.get("anthropic", "claude-x")
+    );
+    let usage = tokens(Some(1_000_000), Some(1_000_000));
+    assert_eq!(
+        pricing.cost("openai", "o-x-2024-08-06", &usage),
+        pricing.cost("openai", "o-x", &usage)
+    );
+    for model in [
+        "o-x-2024-13-01",            // not a calendar day
+        "o-x-20230229",              // not a calendar day (2023 is not a leap year)
+        "o-x-2024-08",               // not a whole date
+        "o-x-240806",                // a short date
+        "o-x2024-08-06",             // no dash before the date
+        "o-x_20240806",              // no dash before the date
+        "o-x-2024-08-06-preview",    // the date is not the suffix
+        "o-x-2024-08-06-2024-08-07", // one date only is dropped
+        "o-x-preview",               // not a date
+        "o-x-mini",                  // no prefix guessing
+        "o",                         // no prefix guessing
+        "-2024-08-06",               // no name before the date
+        "o-x-2024‐08‐06",            // not ASCII dashes
+    ] {
+        assert_eq!(pricing.get("openai", model), None, "{model}");
+    }
+    // The date is dropped only within the provider.
+    assert_eq!(pricing.get("google", "o-x-2024-08-06"), None);
+}
+
+#[test]
+fn a_dated_entry_of_its_own_wins_over_the_undated_one() {
+    let mut pricing = table();
+    pricing.merge(
+        Pricing::from_toml_str(
+            r#"
+            valid_from = 2026-11-01
+            [models.openai."o-x-2024-08-06"]
+            input = 9.0
+            output = 9.0
+            "#,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        pricing
+            .get("openai", "o-x-2024-08-06")
+            .unwrap()
+            .base()
+            .input,
+        9.0
+    );
+    assert_eq!(
+        pricing
+            .get("openai", "o-x-2025-01-01")
+            .unwrap()
+            .base()
+            .input,
+        1.0
+    );
+}
+
+#[test]
 fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
     let pricing = table();
     let cost = pricing
@@ -137,6 +206,8 @@ fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
         cost.unpriced.iter().collect::<Vec<_>>(),
         [TokenKind::Output]
     );
+    // A count the usage lacks is not a gap in the table.
+    assert!(cost.no_price.is_empty());
 
     // Unknown input: the base prices apply and input is unpriced.
     let cost = pricing
@@ -154,6 +225,10 @@ fn a_missing_count_prices_nothing_for_its_kind_and_the_cost_says_partial() {
     assert_eq!(cost.input, 0.9999); // 999_900 fresh * 1.0 / 1e6
     assert_eq!(
         cost.unpriced.iter().collect::<Vec<_>>(),
+        [TokenKind::CacheCreation]
+    );
+    assert_eq!(
+        cost.no_price.iter().collect::<Vec<_>>(),
         [TokenKind::CacheCreation]
     );
 
@@ -436,6 +511,9 @@ fn token_kinds_have_stable_label_values() {
         ..Cost::default()
     };
     assert_eq!(cost.by_kind()[3], (TokenKind::Output, 2.0));
+    for (i, kind) in TokenKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind.index(), i);
+    }
 }
 
 mod bundled {

@@ -1,77 +1,14 @@
-//! The bodies the layer wraps: the request's, to count its size when no `Content-Length` gave
-//! it; the response's, to count its size and to end the request (and its span) when it ends.
+//! The response body the layer wraps, to count its size and to end the request (and its span)
+//! when it ends.
 
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
-use super::exchange::{Exchange, RequestSize};
-
-pin_project! {
-    /// A request body as the layer hands it on: the original, counted as it is read when its
-    /// size was not known up front.
-    #[derive(Debug)]
-    pub struct RequestBody<B> {
-        #[pin]
-        inner: B,
-        counted: Option<Arc<AtomicU64>>,
-    }
-}
-
-/// How `body`'s size will be known, and the body to hand on.
-pub(super) fn request_body<B: Body>(body: B) -> (RequestSize, RequestBody<B>) {
-    match body.size_hint().exact() {
-        Some(n) => (
-            RequestSize::Known(n),
-            RequestBody {
-                inner: body,
-                counted: None,
-            },
-        ),
-        None => {
-            let counted = Arc::new(AtomicU64::new(0));
-            (
-                RequestSize::Counted(counted.clone()),
-                RequestBody {
-                    inner: body,
-                    counted: Some(counted),
-                },
-            )
-        }
-    }
-}
-
-impl<B: Body> Body for RequestBody<B> {
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
-        if let (Some(counted), Poll::Ready(Some(Ok(frame)))) = (this.counted, &polled)
-            && let Some(data) = frame.data_ref()
-        {
-            counted.fetch_add(data.remaining() as u64, Ordering::Relaxed);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
+use super::exchange::Exchange;
 
 pin_project! {
     #[project = InnerProj]

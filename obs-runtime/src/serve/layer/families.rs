@@ -149,7 +149,8 @@ pub(super) fn block(scheme: UrlScheme, method: usize) -> usize {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Measured {
     pub(super) nanos: u64,
-    pub(super) request_bytes: u64,
+    /// `None` when the request did not say (a chunked body): not counted, never counted as 0.
+    pub(super) request_bytes: Option<u64>,
     pub(super) response_bytes: u64,
 }
 
@@ -234,9 +235,9 @@ impl Storage {
             })
         });
         series.duration.observe(&DURATION_NANOS, measured.nanos);
-        series
-            .request_size
-            .observe(&BODY_BYTES, measured.request_bytes);
+        if let Some(bytes) = measured.request_bytes {
+            series.request_size.observe(&BODY_BYTES, bytes);
+        }
         series
             .response_size
             .observe(&BODY_BYTES, measured.response_bytes);
@@ -459,7 +460,7 @@ mod tests {
         storage.started(key.block);
         let measured = Measured {
             nanos: 30_000_000,
-            request_bytes: 100,
+            request_bytes: Some(100),
             response_bytes: 0,
         };
         storage.ended(key, measured);

@@ -54,6 +54,12 @@
 //! `{request}` and `By`), and `obs_http_server_panics_total`. They are process-wide: every
 //! [`HttpLayer`] of the process records into them, and they join the global registry when the
 //! first layer is made.
+//!
+//! A request's body size is its `Content-Length` (the body's exact size hint); a request with a
+//! chunked body is not counted in `http_server_request_body_size_bytes` (never counted as 0).
+//! The request goes to the inner service unwrapped, since a wrapper would cost axum one more
+//! boxed body per request; the conventions make both body-size metrics opt-in. The response body
+//! is counted as it is sent, whatever its headers say.
 
 mod body;
 mod exchange;
@@ -73,7 +79,7 @@ use http::{Method, Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-pub use body::{RequestBody, ResponseBody};
+pub use body::ResponseBody;
 pub use families::{
     BODY_SIZE_BUCKETS, DURATION_BUCKETS, MAX_ROUTES, UNMATCHED_ROUTE, http_server_families,
 };
@@ -180,7 +186,7 @@ impl<S> std::fmt::Debug for HttpService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HttpService<S>
 where
-    S: Service<Request<RequestBody<ReqBody>>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: http_body::Body,
 {
     type Response = Response<ResponseBody<ResBody>>;
@@ -201,11 +207,9 @@ where
             let span = span::server_span(&request, method, template, config.scheme, &request_id);
             (STORAGE.route(template), span)
         };
-        let (request, request_size) = {
-            let (parts, body) = request.into_parts();
-            let (size, body) = body::request_body(body);
-            (Request::from_parts(parts, body), size)
-        };
+        // The request is handed on as it came (no body wrapper, which axum would box again): its
+        // size is its `Content-Length`, the body's exact size hint.
+        let request_size = http_body::Body::size_hint(request.body()).exact();
         let key = Key {
             route,
             block: families::block(config.scheme, method),

@@ -1,5 +1,6 @@
 //! `#[llm_call]` on every shape: async, sync, a method, a stream of `Result` chunks with a JSON
-//! view, a response implementing `HasUsage` itself, request parameters and the shared arguments.
+//! view (and with its output captured), a response implementing `HasUsage` itself, request
+//! parameters and the shared arguments.
 
 use futures_util::{Stream, StreamExt};
 use obs_runtime::llm::{AnthropicJson, HasUsage, OpenAiJson, Usage};
@@ -46,6 +47,12 @@ fn chat_stream(model: String) -> impl Stream<Item = Result<serde_json::Value, st
     futures_util::stream::iter(vec![Ok(serde_json::json!({ "model": model }))])
 }
 
+#[llm_call(provider = "anthropic", model = "claude-x", usage = AnthropicJson, output = AnthropicJson, capture = "span_only", stream)]
+fn messages_stream() -> impl Stream<Item = serde_json::Value> {
+    futures_util::stream::iter(vec![serde_json::json!({ "type": "content_block_delta", "index": 0,
+        "delta": { "type": "text_delta", "text": "hi" } })])
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     rt.block_on(async {
@@ -54,6 +61,7 @@ fn main() {
         assert_eq!(Client.embed("text-embedding-3-small").await.tokens, 0);
         let chunks: Vec<_> = chat_stream("gpt-4o".into()).collect().await;
         assert_eq!(chunks.len(), 1);
+        assert_eq!(messages_stream().count().await, 1);
     });
     assert_eq!(sync_messages("hi")["usage"]["input_tokens"], 3);
 }
