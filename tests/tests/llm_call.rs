@@ -1046,6 +1046,7 @@ fn a_streamed_answer_is_not_captured_by_default_and_costs_no_allocation() {
             assert_eq!(named, plain);
         })
     });
+}
 
 /// How a streamed provider call fails, by kind.
 #[derive(Debug, obs_runtime::ErrorKind)]
