@@ -8,7 +8,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use obs_runtime::{ErrorKind, observed};
+use obs_runtime::audit::AuditError;
+use obs_runtime::{ErrorKind, audited};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -28,7 +29,7 @@ pub(crate) struct RouteChange {
 }
 
 /// Why a change was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ErrorKind)]
+#[derive(Debug, ErrorKind)]
 pub(crate) enum AdminError {
     /// The admin key is missing or wrong.
     Unauthorized,
@@ -36,6 +37,14 @@ pub(crate) enum AdminError {
     UnknownModel,
     /// `target` is not a model the gateway knows.
     UnknownTarget,
+    /// The change was made but could not be audited (the audit log fails closed).
+    Audit(AuditError),
+}
+
+impl From<AuditError> for AdminError {
+    fn from(e: AuditError) -> Self {
+        AdminError::Audit(e)
+    }
 }
 
 impl std::fmt::Display for AdminError {
@@ -44,11 +53,19 @@ impl std::fmt::Display for AdminError {
             AdminError::Unauthorized => "missing or wrong admin key",
             AdminError::UnknownModel => "unknown model",
             AdminError::UnknownTarget => "unknown target model",
+            AdminError::Audit(_) => "the change could not be audited",
         })
     }
 }
 
-impl std::error::Error for AdminError {}
+impl std::error::Error for AdminError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AdminError::Audit(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// What a change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +76,18 @@ pub(crate) struct Updated {
     pub(crate) now: &'static str,
 }
 
-/// Applies `change` when `api_key` is the admin key.
-#[observed(name = "gateway.admin.update_route", error_kind)]
+/// Applies `change` when `api_key` is the admin key. Audited, durably, whatever the outcome: the
+/// actor is `admin` or `anonymous`, the key only its hash.
+#[audited(
+    action = "routing.update",
+    actor = gateway.admin_key.identify(api_key),
+    actor_type = "admin",
+    resource(type = "model", id = change.model),
+    fields(target = change.target.clone().unwrap_or_default()),
+    hash(api_key),
+    name = "gateway.admin.update_route",
+    error_kind
+)]
 pub(crate) async fn update_route(
     gateway: &Gateway,
     api_key: &str,
@@ -110,6 +137,7 @@ pub(crate) async fn update(
                 AdminError::UnknownModel | AdminError::UnknownTarget => {
                     (StatusCode::NOT_FOUND, "model_not_found")
                 }
+                AdminError::Audit(_) => (StatusCode::INTERNAL_SERVER_ERROR, "audit_unavailable"),
             };
             json(
                 status,

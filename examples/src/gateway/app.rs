@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use obs_runtime::health::Health;
 use obs_runtime::serve::HttpLayer;
-use obs_runtime::{LabelValue as _, Registry};
+use obs_runtime::{LabelValue as _, Registry, audited};
 use serde_json::Value;
 
 use super::activity::{Activity, Open};
@@ -158,14 +158,23 @@ fn refuse(
     json(status, &wire::error(message, kind, code))
 }
 
-/// A request refused by the rate limiter: counted, audited, answered `429`.
+/// A request refused by the rate limiter: counted, audited (buffered: a flood of refusals must not
+/// wait on the disk), answered `429`.
+#[audited(
+    action = "rate_limit.refuse",
+    actor = client,
+    actor_type = "api_key",
+    resource(type = "rate_limit", id = limit.as_str()),
+    fields(model),
+    mode = "buffered",
+    name = "gateway.rate_limit.refuse"
+)]
 pub(crate) fn refuse_rate_limited(
     client: &str,
     limit: LimitType,
     model: &str,
     mode: Mode,
 ) -> Response {
-    let _ = (client, model);
     GATEWAY.rate_limit_refusals_total.with(limit).inc();
     let message = format!("Rate limit reached for {} per second", limit.as_str());
     refuse(

@@ -5,6 +5,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use obs_runtime::LabelValue as _;
+use obs_runtime::audit;
+
 use super::catalog::Provider;
 use super::families::{BreakerState, GATEWAY};
 
@@ -117,10 +120,21 @@ impl Breaker {
         }
     }
 
+    /// Moves to `state`: exposed, and audited as the provider's health change (queued, not
+    /// waited for).
     fn set(&self, inner: &mut Inner, state: BreakerState) {
         if inner.state != state {
-            inner.state = state;
+            let from = std::mem::replace(&mut inner.state, state);
             self.expose(state);
+            if let Some(log) = audit::global() {
+                let event = audit::provider_health_changed(
+                    self.provider.name(),
+                    from.as_str(),
+                    state.as_str(),
+                );
+                // A full queue drops and counts per the log's policy; the breaker goes on.
+                let _ = log.append(event);
+            }
         }
     }
 

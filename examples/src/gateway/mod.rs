@@ -18,6 +18,7 @@ mod admin;
 mod app;
 mod args;
 mod attempts;
+mod audit_log;
 mod breaker;
 mod cache;
 mod catalog;
@@ -43,6 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use obs_runtime::Registry;
+use obs_runtime::audit::AuditError;
 use obs_runtime::export::{
     ExportError, MetricsGuard, OtlpConfig, TracesGuard, exemplar_layer, start_metrics_export,
     traces_layer,
@@ -50,6 +52,7 @@ use obs_runtime::export::{
 use obs_runtime::health::HealthError;
 use obs_runtime::serve::{ServeError, Server};
 
+pub use audit_log::AuditSummary;
 pub use report::{GenAiTokens, Quantiles, Report};
 pub use truth::{GroundTruth, TokenCounts};
 
@@ -76,6 +79,8 @@ pub enum DemoError {
     },
     /// The runtime could not start.
     Runtime(std::io::Error),
+    /// The audit log could not be opened or written.
+    Audit(AuditError),
     /// Some requests were still unaccounted for long after the load ended.
     Unsettled,
 }
@@ -88,6 +93,7 @@ impl std::fmt::Display for DemoError {
             DemoError::Export(_) => f.write_str("cannot set up OTLP export"),
             DemoError::Write { path, .. } => write!(f, "cannot write {}", path.display()),
             DemoError::Runtime(_) => f.write_str("cannot start the async runtime"),
+            DemoError::Audit(_) => f.write_str("the audit log failed"),
             DemoError::Unsettled => {
                 f.write_str("requests were still open 10 s after the load ended")
             }
@@ -101,6 +107,7 @@ impl std::error::Error for DemoError {
             DemoError::Serve(e) => Some(e),
             DemoError::Health(e) => Some(e),
             DemoError::Export(e) => Some(e),
+            DemoError::Audit(e) => Some(e),
             DemoError::Write { source, .. } | DemoError::Runtime(source) => Some(source),
             DemoError::Unsettled => None,
         }
@@ -205,6 +212,18 @@ fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), DemoErro
 }
 
 async fn run(args: &Args) -> Result<(), DemoError> {
+    let audit_dir = args
+        .audit_dir
+        .clone()
+        .unwrap_or_else(audit_log::default_dir);
+    let audit = audit_log::open(&audit_dir).map_err(DemoError::Audit)?;
+    let result = serve(args, &audit).await;
+    // Writes what is queued and syncs; the log is closed for the rest of the process.
+    let closed = audit.shutdown().map_err(DemoError::Audit);
+    result.and(closed)
+}
+
+async fn serve(args: &Args, audit: &obs_runtime::audit::AuditLog) -> Result<(), DemoError> {
     let truth = Arc::new(truth::Truth::default());
     let mut providers = Vec::new();
     for p in Provider::ALL {
@@ -241,6 +260,7 @@ async fn run(args: &Args) -> Result<(), DemoError> {
             p.slug()
         );
     }
+    println!("audit log: {}", audit.dir().display());
     match args.requests {
         None => {
             println!(
@@ -269,7 +289,8 @@ async fn run(args: &Args) -> Result<(), DemoError> {
                 return Err(DemoError::Unsettled);
             }
             println!("traffic done");
-            let report = Report::read();
+            let mut report = Report::read();
+            report.audit = Some(audit_log::summary(audit).map_err(DemoError::Audit)?);
             let ground_truth = truth.snapshot();
             print!("{}", report.render(&ground_truth));
             match &args.ground_truth {

@@ -9,6 +9,7 @@ use obs_runtime::Registry;
 use obs_runtime::metrics::{FamilyView, Sample};
 use serde::{Deserialize, Serialize};
 
+use super::audit_log::AuditSummary;
 use super::truth::{GroundTruth, TokenCounts};
 
 /// Quantiles estimated from a histogram (as PromQL's `histogram_quantile` does: linear within
@@ -56,6 +57,8 @@ pub struct Report {
     pub retries: u64,
     /// `llm_gateway_rate_limit_refusals_total` by limit.
     pub rate_limit_refusals: BTreeMap<String, u64>,
+    /// The audit log, checked by obs' verifier.
+    pub audit: Option<AuditSummary>,
 }
 
 /// A family of the global registry.
@@ -241,6 +244,7 @@ impl Report {
             ),
             retries: sum_by("llm_gateway_retries_total", "", &[]).values().sum(),
             rate_limit_refusals: sum_by("llm_gateway_rate_limit_refusals_total", "limit", &[]),
+            audit: None,
         }
     }
 
@@ -316,6 +320,29 @@ impl Report {
                 refusals.join(", ")
             }
         );
+        if let Some(audit) = &self.audit {
+            let verdict = match &audit.problem {
+                None if audit.macs_checked => "verified, MACs included".to_owned(),
+                None => "verified".to_owned(),
+                Some(problem) => format!("NOT verified: {problem}"),
+            };
+            let _ = writeln!(
+                out,
+                "audit:    {} records in {}, {verdict} by obs' verifier",
+                audit.records, audit.dir
+            );
+            let count = |action: &str| audit.events.get(action).copied().unwrap_or(0);
+            let admin: u64 = truth.admin_changes.values().sum();
+            let refused = truth.requests.get("rate_limited").copied().unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  routing.update {} (admin attempts {admin}), rate_limit.refuse {} \
+                 (clients refused {refused}), provider.health_change {}",
+                count("routing.update"),
+                count("rate_limit.refuse"),
+                count("provider.health_change"),
+            );
+        }
         out
     }
 }

@@ -269,8 +269,8 @@ impl Upstream {
 macro_rules! provider_calls {
     ($provider:ident, $name:tt, $unary:ident, $stream:ident) => {
         #[llm_call(provider = $name, model = call.model, usage = OpenAiJson, error_kind,
-                    temperature = call.temperature, max_tokens = call.max_tokens,
-                    server_address = "127.0.0.1", server_port = port)]
+                                    temperature = call.temperature, max_tokens = call.max_tokens,
+                                    server_address = "127.0.0.1", server_port = port)]
         async fn $unary(
             upstream: &Upstream,
             call: &Call,
@@ -282,8 +282,8 @@ macro_rules! provider_calls {
         }
 
         #[llm_call(provider = $name, model = call.model, usage = OpenAiJson, error_kind, stream,
-                    temperature = call.temperature, max_tokens = call.max_tokens,
-                    server_address = "127.0.0.1", server_port = port)]
+                                    temperature = call.temperature, max_tokens = call.max_tokens,
+                                    server_address = "127.0.0.1", server_port = port)]
         fn $stream(
             upstream: Arc<Upstream>,
             call: Call,
