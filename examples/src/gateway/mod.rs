@@ -2,7 +2,9 @@
 //! providers that run as HTTP servers of their own in the same process, instrumented with obs.
 //!
 //! - `#[observed]` on routing, `#[llm_call]` on every provider call (streamed or not), and
-//!   (with the audit log) `#[audited]` on the admin route and on rate-limit refusals;
+//!   `#[audited]` on the admin route that changes routing (refusals included) and on rate-limit
+//!   refusals, into a hash-chained audit log (HMAC-keyed with `OBS_AUDIT_HMAC_KEY`) that the
+//!   report verifies;
 //! - obs' HTTP layer on the gateway and on every provider, so one trace runs from the gateway's
 //!   server span through the `#[llm_call]` client span to the provider's server span;
 //! - the families of a production gateway, recorded by its own logic (`families`): circuit

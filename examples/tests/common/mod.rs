@@ -145,6 +145,9 @@ impl Demo {
 
 impl Drop for Demo {
     fn drop(&mut self) {
+        // Stopped first, so nothing writes into the directory as it goes.
+        let _ = self.child.0.kill();
+        let _ = self.child.0.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
