@@ -133,13 +133,15 @@ impl Upstream {
         request
     }
 
-    /// Sends `body` to `provider`'s chat completions; the response when it is a `200`.
+    /// Sends `body` to `path` at `provider`; the response when it is a `200`.
     async fn send(
         &self,
         provider: Provider,
+        method: http::Method,
+        path: &str,
         body: Bytes,
     ) -> Result<http::Response<Incoming>, UpstreamError> {
-        let request = self.request(provider, http::Method::POST, "/chat/completions", body);
+        let request = self.request(provider, method, path, body);
         let response = self
             .client
             .request(request)
@@ -155,14 +157,10 @@ impl Upstream {
 
     /// A whole (non-streamed) completion.
     async fn complete(&self, provider: Provider, body: Bytes) -> Result<Value, UpstreamError> {
-        let response = self.send(provider, body).await?;
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|_| UpstreamError::Unreachable)?
-            .to_bytes();
-        serde_json::from_slice(&bytes).map_err(|_| UpstreamError::BadResponse)
+        let response = self
+            .send(provider, http::Method::POST, "/chat/completions", body)
+            .await?;
+        json_of(response).await
     }
 
     /// A streamed completion: each chunk's JSON, ending at `[DONE]` (an `Err` item when the call
@@ -181,7 +179,9 @@ impl Upstream {
             let (mut body, mut decoder) = match state {
                 State::Done => return None,
                 State::Start(upstream, provider, request) => {
-                    match upstream.send(provider, request).await {
+                    let sent =
+                        upstream.send(provider, http::Method::POST, "/chat/completions", request);
+                    match sent.await {
                         Ok(response) => (response.into_body(), Decoder::default()),
                         Err(e) => return Some((Err(e), State::Done)),
                     }
@@ -215,22 +215,10 @@ impl Upstream {
 
     /// `GET /v1/models` at `provider`: how many models it lists (the health check's probe).
     pub(crate) async fn probe(&self, provider: Provider) -> Result<usize, UpstreamError> {
-        let request = self.request(provider, http::Method::GET, "/models", Bytes::new());
         let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|_| UpstreamError::Unreachable)?;
-        if !response.status().is_success() {
-            return Err(UpstreamError::ServerError);
-        }
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|_| UpstreamError::Unreachable)?
-            .to_bytes();
-        let list: Value = serde_json::from_slice(&bytes).map_err(|_| UpstreamError::BadResponse)?;
+            .send(provider, http::Method::GET, "/models", Bytes::new())
+            .await?;
+        let list = json_of(response).await?;
         list["data"]
             .as_array()
             .map(Vec::len)
@@ -261,6 +249,17 @@ impl Upstream {
             Provider::Gemini => Box::pin(gemini_stream(upstream, call, port)),
         }
     }
+}
+
+/// The JSON body of `response`.
+async fn json_of(response: http::Response<Incoming>) -> Result<Value, UpstreamError> {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|_| UpstreamError::Unreachable)?
+        .to_bytes();
+    serde_json::from_slice(&bytes).map_err(|_| UpstreamError::BadResponse)
 }
 
 // Two functions per provider, unary and streamed: `provider` is a literal of the attribute.
