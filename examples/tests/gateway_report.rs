@@ -21,6 +21,8 @@ fn the_report_equals_the_ground_truth() {
     assert_eq!(truth.requests.values().sum::<u64>(), REQUESTS, "{truth:#?}");
     assert_eq!(report.requests, truth.requests);
     assert_eq!(report.cache_hits, truth.cache_hits);
+    let refusals: u64 = report.rate_limit_refusals.values().sum();
+    assert_eq!(Some(&refusals), truth.requests.get("rate_limited"));
     // Every provider call, as the provider saw it (a stream whose client gave up included).
     assert_eq!(report.provider_calls, truth.provider_calls);
     // Tokens by type and by provider: the gateway's accounting and #[llm_call]'s families.

@@ -44,12 +44,12 @@ pub(crate) const CLIENTS: &[Client] = &[
         id: "burst",
         limits: Limits {
             requests: Rate {
-                capacity: 3.0,
-                per_second: 4.0,
+                capacity: 2.0,
+                per_second: 1.0,
             },
             tokens: Rate {
-                capacity: 1_000.0,
-                per_second: 300.0,
+                capacity: 600.0,
+                per_second: 200.0,
             },
         },
     },

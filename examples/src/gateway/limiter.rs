@@ -83,11 +83,13 @@ impl Limiter {
         });
         requests.refill(now);
         budget.refill(now);
-        if requests.level < 1.0 {
-            return Err(LimitType::Requests);
-        }
+        // The token budget first: a request too large for it is refused as such, whatever the
+        // request count.
         if budget.level < tokens as f64 {
             return Err(LimitType::Tokens);
+        }
+        if requests.level < 1.0 {
+            return Err(LimitType::Requests);
         }
         requests.level -= 1.0;
         budget.level -= tokens as f64;
@@ -117,6 +119,7 @@ mod tests {
         assert_eq!(limiter.check_at("a", 10, t0), Ok(()));
         assert_eq!(limiter.check_at("a", 10, t0), Ok(()));
         assert_eq!(limiter.check_at("a", 10, t0), Err(LimitType::Requests));
+        assert_eq!(limiter.check_at("a", 500, t0), Err(LimitType::Tokens));
         let t1 = t0 + Duration::from_millis(100);
         assert_eq!(limiter.check_at("a", 500, t1), Err(LimitType::Tokens));
         // The refusal took nothing: the request it refused is still available.

@@ -84,7 +84,7 @@ fn planned(seed: u64, i: u64) -> Planned {
         let topic = TOPICS[rng.below(TOPICS.len() as u64) as usize];
         // Some long documents, so a tight token budget refuses some.
         let repeat = if rng.chance(0.1) {
-            60
+            120
         } else {
             1 + rng.below(6)
         };
@@ -287,6 +287,9 @@ mod tests {
         assert!(share(&|p| p.key == "sk-demo-burst") > 150);
         assert!(share(&|p| p.key == "sk-demo-nobody") > 5);
         assert!(share(&|p| serde_json::from_slice::<Value>(&p.body).is_err()) > 5);
+        let long = |p: &Planned| p.body.len() > 2400;
+        let burst_long = share(&|p| p.key == "sk-demo-burst" && long(p));
+        assert!(burst_long > 10, "{burst_long}");
         let bodies: std::collections::HashSet<&Bytes> = all.iter().map(|p| &p.body).collect();
         assert!(bodies.len() < all.len(), "some questions repeat");
         assert_eq!(outcome_of(Some("queue_full")), "queue_full");
