@@ -1,7 +1,8 @@
 //! Through a real OpenTelemetry collector (Rotel): every request the demo drives is one trace,
 //! in which the gateway's server span is the root, each `#[llm_call]` client span (one per try)
 //! is its child, and the simulated provider's server span, across the real HTTP hop, is that
-//! client span's child: the same trace id and the right parents all the way down.
+//! client span's child: the same trace id and the right parents all the way down. The audit
+//! events of rate-limit refusals carry the trace id of the request refused.
 
 mod common;
 
@@ -107,4 +108,28 @@ fn each_request_is_one_trace_from_the_gateway_through_the_llm_call_to_the_provid
         *children.entry(up.span_id.as_str()).or_default() += 1;
     }
     assert!(children.values().all(|n| *n == 1) && children.len() == llm.len());
+
+    // The audit events of requests (rate-limit refusals) carry their request's trace id.
+    let audit = demo.dir.join("audit");
+    let mut refusals = 0;
+    for entry in std::fs::read_dir(&audit).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "jsonl") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            if record["action"] == "rate_limit.refuse" {
+                refusals += 1;
+                let trace = record["trace_id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{record}"));
+                assert!(traces.contains(trace), "{record}");
+            }
+        }
+    }
+    assert_eq!(
+        refusals,
+        truth.requests.get("rate_limited").copied().unwrap_or(0)
+    );
 }
