@@ -212,7 +212,13 @@ fn span(args: &Args, p: &TokenStream, operation: &TokenStream) -> TokenStream {
     });
     let fields = common.fields.as_ref().map(|f| &f.value);
     let empty = quote!(#p::tracing::field::Empty);
+    // `Span::none()` when the level is off (no subscriber, or none at this level), as
+    // `#[observed]` does: `span!` would make a disabled span that still carries its metadata,
+    // which, when `tracing`'s `log` feature is on (axum's default features turn it on), formats a
+    // log record at every record, enter, exit and drop (per chunk, for a stream). Past the level,
+    // `span!` asks the subscriber as usual.
     quote! {
+        if #p::tracing::level_enabled!(#level) {
         #p::tracing::span!(
             target: #target, #level, #name,
             otel.name = #empty,
@@ -247,5 +253,8 @@ fn span(args: &Args, p: &TokenStream, operation: &TokenStream) -> TokenStream {
             #(#recorded)*
             #fields
         )
+        } else {
+            #p::tracing::Span::none()
+        }
     }
 }

@@ -202,15 +202,21 @@ fn span_expr(common: &Common, p: &TokenStream, fn_name: &str) -> TokenStream {
     let recorded = recorded.iter().map(|n| quote!(#n = ?#n,));
     let fields = common.fields.as_ref().map(|f| &f.value);
     let kind = kind.map(|k| quote!(otel.kind = #k,));
+    // `Span::none()` when the level is off, as above: `span!`'s disabled span keeps its metadata
+    // and, with `tracing`'s `log` feature on, formats a log record at every use.
     quote! {
-        #p::tracing::span!(
-            target: #target, #level, #name,
-            otel.status_code = #p::tracing::field::Empty,
-            error = #p::tracing::field::Empty,
-            #kind
-            #(#recorded)*
-            #fields
-        )
+        if #p::tracing::level_enabled!(#level) {
+            #p::tracing::span!(
+                target: #target, #level, #name,
+                otel.status_code = #p::tracing::field::Empty,
+                error = #p::tracing::field::Empty,
+                #kind
+                #(#recorded)*
+                #fields
+            )
+        } else {
+            #p::tracing::Span::none()
+        }
     }
 }
 
