@@ -132,8 +132,7 @@ impl Shard {
 }
 
 /// The shards of one row.
-#[derive(Debug, Default)]
-pub(crate) struct Shards(ShardPool<Shard>);
+pub(crate) type Shards = ShardPool<Shard>;
 
 /// A histogram summed over a row's shards.
 #[derive(Debug)]
@@ -143,19 +142,7 @@ pub(crate) struct Summed {
     pub(crate) sum: f64,
 }
 
-impl Shards {
-    fn take(&self) -> &'static Shard {
-        self.0.take(Shard::new)
-    }
-
-    fn give_back(&self, shard: &'static Shard) {
-        self.0.give_back(shard);
-    }
-
-    fn all(&self) -> Vec<&'static Shard> {
-        self.0.all()
-    }
-
+impl ShardPool<Shard> {
     /// One histogram (chosen by `which`) summed over the shards; `None` when nothing was counted.
     pub(crate) fn histogram(
         &self,
@@ -237,7 +224,7 @@ pub(crate) fn with_mine<R>(
             mine.0.resize_with(id + 1, || None);
         }
         let local = mine.0[id].get_or_insert_with(|| Local {
-            shard: shards.take(),
+            shard: shards.take(Shard::new),
             shards,
             generation: generation.wrapping_sub(1),
             price: None,
@@ -255,7 +242,7 @@ pub(crate) fn with_mine<R>(
         // The thread is exiting (its thread-locals are gone): record into a shard given straight
         // back; it stays readable.
         (_, Some(f)) => {
-            let shard = shards.take();
+            let shard = shards.take(Shard::new);
             let price = price.and_then(|lookup| lookup());
             let out = f(shard, price.as_ref());
             shards.give_back(shard);
