@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::pricing::ModelPrice;
-use crate::metrics::per_thread::ShardPool;
+use crate::metrics::per_thread::{ShardPool, ThreadSlots, with_shard};
 pub(crate) use crate::metrics::per_thread::{add_f64, bump};
 pub(crate) use crate::metrics::unit_bounds;
 use crate::metrics::unit_bucket as bucket;
@@ -183,27 +183,16 @@ impl ShardPool<Shard> {
     }
 }
 
-/// This thread's shard of one row, with the row's price as of a generation of the pricing table.
-struct Local {
-    shard: &'static Shard,
-    shards: &'static Shards,
-    generation: u64,
+/// The row's price as one thread last looked it up, and the pricing table's generation then.
+#[derive(Default)]
+struct Priced {
+    generation: Option<u64>,
     price: Option<ModelPrice>,
 }
 
-/// This thread's shards, by row id; given back to their rows when the thread exits.
-struct ThreadShards(Vec<Option<Local>>);
-
-impl Drop for ThreadShards {
-    fn drop(&mut self) {
-        for local in self.0.drain(..).flatten() {
-            local.shards.give_back(local.shard);
-        }
-    }
-}
-
 thread_local! {
-    static MINE: RefCell<ThreadShards> = const { RefCell::new(ThreadShards(Vec::new())) };
+    /// This thread's shards, by row id.
+    static MINE: RefCell<ThreadSlots<Shard, Priced>> = const { RefCell::new(ThreadSlots::new()) };
 }
 
 /// Runs `f` with the calling thread's shard of the row `id` (whose shards are `shards`) and the
@@ -216,40 +205,13 @@ pub(crate) fn with_mine<R>(
     price: impl FnOnce() -> Option<ModelPrice>,
     f: impl FnOnce(&'static Shard, Option<&ModelPrice>) -> R,
 ) -> R {
-    let mut price = Some(price);
-    let mut f = Some(f);
-    let done = MINE.try_with(|mine| {
-        let mut mine = mine.borrow_mut();
-        if mine.0.len() <= id {
-            mine.0.resize_with(id + 1, || None);
+    with_shard(&MINE, id, shards, Shard::new, |shard, priced| {
+        if priced.generation != Some(generation) {
+            priced.price = price();
+            priced.generation = Some(generation);
         }
-        let local = mine.0[id].get_or_insert_with(|| Local {
-            shard: shards.take(Shard::new),
-            shards,
-            generation: generation.wrapping_sub(1),
-            price: None,
-        });
-        if local.generation != generation
-            && let Some(lookup) = price.take()
-        {
-            local.price = lookup();
-            local.generation = generation;
-        }
-        f.take().map(|f| f(local.shard, local.price.as_ref()))
-    });
-    match (done, f) {
-        (Ok(Some(out)), _) => out,
-        // The thread is exiting (its thread-locals are gone): record into a shard given straight
-        // back; it stays readable.
-        (_, Some(f)) => {
-            let shard = shards.take(Shard::new);
-            let price = price.and_then(|lookup| lookup());
-            let out = f(shard, price.as_ref());
-            shards.give_back(shard);
-            out
-        }
-        (_, None) => unreachable!("`f` ran or is still here"),
-    }
+        f(shard, priced.price.as_ref())
+    })
 }
 
 #[cfg(test)]

@@ -6,9 +6,14 @@
 //! A shard is owned by one thread at a time; when the thread exits it goes back to its pool and
 //! is taken up by the next new thread, so a pool holds as many shards as threads ever recorded
 //! at once, and nothing recorded is lost.
+//!
+//! A thread finds its shards in a [`ThreadSlots`] table (a `thread_local!` per kind of shard),
+//! by slot: a dense index each series set gets when it is made. [`with_shard`] is the one way in.
 
+use std::cell::RefCell;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::LocalKey;
 
 /// The shards of one series set: every one ever made (for reading), and those whose thread has
 /// exited (for the next new thread).
@@ -59,6 +64,86 @@ impl<T: 'static> ShardPool<T> {
     pub(crate) fn all(&self) -> Vec<&'static T> {
         self.all.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+}
+
+/// One thread's shards of one kind, by slot; each goes back to its pool when the thread exits.
+/// `X` is what the thread keeps beside a shard (the LLM rows keep the row's price there).
+pub(crate) struct ThreadSlots<T: 'static, X = ()>(Vec<Option<Slot<T, X>>>);
+
+/// A thread's shard at one slot.
+struct Slot<T: 'static, X> {
+    shard: &'static T,
+    pool: &'static ShardPool<T>,
+    extra: X,
+}
+
+impl<T: 'static, X> ThreadSlots<T, X> {
+    /// An empty table (`const`, for `thread_local!`).
+    pub(crate) const fn new() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: 'static, X> Drop for ThreadSlots<T, X> {
+    fn drop(&mut self) {
+        for slot in self.0.drain(..).flatten() {
+            slot.pool.give_back(slot.shard);
+        }
+    }
+}
+
+/// Runs `f` with the calling thread's shard at `slot` of its table `mine`, and what the thread
+/// keeps beside it; on the thread's first use of the slot, the shard is taken from `pool` (made
+/// by `make` when none is free). While the thread is exiting (its thread-locals are gone), `f`
+/// gets a shard taken for the call and given straight back, and a fresh `X`: nothing is lost.
+#[inline(always)]
+pub(crate) fn with_shard<T: 'static, X: Default, R>(
+    mine: &'static LocalKey<RefCell<ThreadSlots<T, X>>>,
+    slot: usize,
+    pool: &'static ShardPool<T>,
+    make: impl Fn() -> T,
+    f: impl FnOnce(&'static T, &mut X) -> R,
+) -> R {
+    let mut f = Some(f);
+    let done = mine.try_with(|mine| {
+        let mut mine = mine.borrow_mut();
+        if !matches!(mine.0.get(slot), Some(Some(_))) {
+            claim(&mut mine.0, slot, pool, &make);
+        }
+        match mine.0.get_mut(slot) {
+            Some(Some(local)) => f.take().map(|f| f(local.shard, &mut local.extra)),
+            _ => None,
+        }
+    });
+    match (done, f) {
+        (Ok(Some(out)), _) => out,
+        (_, Some(f)) => {
+            let shard = pool.take(make);
+            let out = f(shard, &mut X::default());
+            pool.give_back(shard);
+            out
+        }
+        (_, None) => unreachable!("`f` ran, or is still here"),
+    }
+}
+
+/// Takes a shard from `pool` for this thread, at `slot`.
+#[cold]
+#[inline(never)]
+fn claim<T: 'static, X: Default>(
+    mine: &mut Vec<Option<Slot<T, X>>>,
+    slot: usize,
+    pool: &'static ShardPool<T>,
+    make: &impl Fn() -> T,
+) {
+    if mine.len() <= slot {
+        mine.resize_with(slot + 1, || None);
+    }
+    mine[slot] = Some(Slot {
+        shard: pool.take(make),
+        pool,
+        extra: X::default(),
+    });
 }
 
 /// `cell += by`, by the one thread that writes it.

@@ -126,15 +126,14 @@ impl CallSite {
         index
     }
 
-    /// A shard for a thread that records into this site for the first time.
-    pub(crate) fn take(&self) -> &'static SiteShard {
-        self.shards
-            .take(|| SiteShard::new(self.layout.seconds.len() + 1))
+    /// The site's shards.
+    pub(crate) fn shards(&'static self) -> &'static ShardPool<SiteShard> {
+        &self.shards
     }
 
-    /// Returns the shard of a thread that exited.
-    pub(crate) fn give_back(&self, shard: &'static SiteShard) {
-        self.shards.give_back(shard);
+    /// A new shard for this site.
+    pub(crate) fn new_shard(&self) -> SiteShard {
+        SiteShard::new(self.layout.seconds.len() + 1)
     }
 
     /// Counts a call that began (registering the site on its first call).

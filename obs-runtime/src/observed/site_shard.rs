@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::callsite::CallSite;
 use super::outcome::Outcome;
-use crate::metrics::per_thread::bump;
+use crate::metrics::per_thread::{ThreadSlots, bump, with_shard};
 
 /// What one thread recorded into one call site.
 #[derive(Debug)]
@@ -78,57 +78,20 @@ impl SiteShard {
     }
 }
 
-/// This thread's shards, by call-site slot; given back to their sites when the thread exits.
-struct ThreadShards(Vec<Option<(&'static SiteShard, &'static CallSite)>>);
-
-impl Drop for ThreadShards {
-    fn drop(&mut self) {
-        for (shard, site) in self.0.drain(..).flatten() {
-            site.give_back(shard);
-        }
-    }
-}
-
 thread_local! {
-    static MINE: RefCell<ThreadShards> = const { RefCell::new(ThreadShards(Vec::new())) };
+    /// This thread's shards, by call-site slot.
+    static MINE: RefCell<ThreadSlots<SiteShard>> = const { RefCell::new(ThreadSlots::new()) };
 }
 
 /// Runs `f` with the calling thread's shard of `site`, whose slot (its registration index) is
 /// `slot`.
 #[inline]
 pub(crate) fn with_mine(site: &'static CallSite, slot: usize, f: impl FnOnce(&SiteShard)) {
-    let mut f = Some(f);
-    let _ = MINE.try_with(|mine| {
-        let mut mine = mine.borrow_mut();
-        let shard = match mine.0.get(slot) {
-            Some(Some((shard, _))) => *shard,
-            _ => claim(&mut mine.0, site, slot),
-        };
-        if let Some(f) = f.take() {
-            f(shard);
-        }
-    });
-    // The thread is exiting (its thread-locals are gone): record into a shard given straight
-    // back; it stays readable.
-    if let Some(f) = f {
-        let shard = site.take();
-        f(shard);
-        site.give_back(shard);
-    }
-}
-
-/// Takes a shard of `site` for this thread, at `slot`.
-#[cold]
-#[inline(never)]
-fn claim(
-    mine: &mut Vec<Option<(&'static SiteShard, &'static CallSite)>>,
-    site: &'static CallSite,
-    slot: usize,
-) -> &'static SiteShard {
-    if mine.len() <= slot {
-        mine.resize(slot + 1, None);
-    }
-    let shard = site.take();
-    mine[slot] = Some((shard, site));
-    shard
+    with_shard(
+        &MINE,
+        slot,
+        site.shards(),
+        || site.new_shard(),
+        |shard, ()| f(shard),
+    );
 }

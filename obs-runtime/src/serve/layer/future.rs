@@ -8,13 +8,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{HeaderValue, Response, StatusCode};
+use http::{Response, StatusCode};
 use pin_project_lite::pin_project;
 
 use super::body::ResponseBody;
 use super::exchange::Exchange;
 use super::families::STORAGE;
-use super::request_id::REQUEST_ID_HEADER;
+use super::request_id::{REQUEST_ID_HEADER, RequestId};
 use super::span;
 
 pin_project! {
@@ -34,7 +34,7 @@ pin_project! {
         state: State<F>,
         exchange: Option<Exchange>,
         span: tracing::Span,
-        request_id: HeaderValue,
+        request_id: Option<RequestId>,
         catch_panics: bool,
     }
 }
@@ -53,7 +53,7 @@ impl<F> ResponseFuture<F> {
         called: Result<F, Box<dyn Any + Send>>,
         exchange: Exchange,
         span: tracing::Span,
-        request_id: HeaderValue,
+        request_id: RequestId,
         catch_panics: bool,
     ) -> Self {
         let state = match called {
@@ -71,7 +71,7 @@ impl<F> ResponseFuture<F> {
             state,
             exchange: Some(exchange),
             span,
-            request_id,
+            request_id: Some(request_id),
             catch_panics,
         }
     }
@@ -120,7 +120,7 @@ where
         this.state.set(State::Done);
         let mut exchange = this.exchange.take();
         let span = std::mem::replace(this.span, tracing::Span::none());
-        let request_id = this.request_id.clone();
+        let request_id = this.request_id.take();
         let mut response = match result {
             Some(Ok(response)) => {
                 span::record_status(&span, response.status());
@@ -146,10 +146,12 @@ where
                 response
             }
         };
-        response
-            .headers_mut()
-            .entry(REQUEST_ID_HEADER)
-            .or_insert(request_id);
+        if let Some(id) = request_id {
+            response
+                .headers_mut()
+                .entry(REQUEST_ID_HEADER)
+                .or_insert_with(|| id.into_header());
+        }
         Poll::Ready(Ok(response))
     }
 }

@@ -204,7 +204,13 @@ where
         let request_id = request_id::take_or_make(request.headers_mut());
         let (route, span) = {
             let template = route::template(&request, config.route_fn.as_deref());
-            let span = span::server_span(&request, method, template, config.scheme, &request_id);
+            let span = span::server_span(
+                &request,
+                method,
+                template,
+                config.scheme,
+                request_id.as_bytes(),
+            );
             (STORAGE.route(template), span)
         };
         // The request is handed on as it came (no body wrapper, which axum would box again): its

@@ -26,18 +26,57 @@ pub fn is_well_formed(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
+/// A request's id as the layer keeps it until the response: the client's header value, or the
+/// text of one the layer made. A made id is copied into a header value of its own on the request
+/// and again on the response, which costs less than sharing one (the first clone of a `Bytes`
+/// allocates, and every clone and drop after it is an atomic reference count).
+#[derive(Debug)]
+pub(super) enum RequestId {
+    /// The client's well-formed `x-request-id`.
+    Kept(HeaderValue),
+    /// A generated UUID, as text.
+    Made([u8; UUID_LEN]),
+}
+
+impl RequestId {
+    /// The id's text (ASCII).
+    pub(super) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Kept(value) => value.as_bytes(),
+            Self::Made(text) => text,
+        }
+    }
+
+    /// The id as a header value.
+    pub(super) fn into_header(self) -> HeaderValue {
+        match self {
+            Self::Kept(value) => value,
+            Self::Made(text) => header(&text),
+        }
+    }
+}
+
 /// The request's id: its `x-request-id` when well formed, else a new one, which replaces
 /// whatever `x-request-id` the request carried.
-pub(super) fn take_or_make(headers: &mut HeaderMap) -> HeaderValue {
+pub(super) fn take_or_make(headers: &mut HeaderMap) -> RequestId {
     if let Some(id) = headers.get(REQUEST_ID_HEADER)
         && is_well_formed(id.as_bytes())
     {
-        return id.clone();
+        return RequestId::Kept(id.clone());
     }
-    let id = generate();
-    headers.insert(REQUEST_ID_HEADER, id.clone());
-    id
+    let text = generate();
+    headers.insert(REQUEST_ID_HEADER, header(&text));
+    RequestId::Made(text)
 }
+
+/// `text` (a generated id) as a header value.
+fn header(text: &[u8; UUID_LEN]) -> HeaderValue {
+    // Hex digits and hyphens are valid header text.
+    HeaderValue::from_bytes(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// Length of a UUID's text form.
+const UUID_LEN: usize = 36;
 
 thread_local! {
     /// This thread's generator state, seeded on first use.
@@ -63,15 +102,15 @@ fn next_u64() -> u64 {
     })
 }
 
-/// A new random (version 4) UUID, as header text.
-pub(super) fn generate() -> HeaderValue {
+/// A new random (version 4) UUID, as text.
+pub(super) fn generate() -> [u8; UUID_LEN] {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0u8; 36];
+    let mut text = [0u8; UUID_LEN];
     let mut at = 0;
     for (i, byte) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
@@ -82,8 +121,7 @@ pub(super) fn generate() -> HeaderValue {
         text[at + 1] = HEX[usize::from(byte & 0x0f)];
         at += 2;
     }
-    // Hex digits and hyphens are valid header text.
-    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+    text
 }
 
 #[cfg(test)]
@@ -105,8 +143,8 @@ mod tests {
 
     #[test]
     fn generated_ids_are_version_4_uuids_and_differ() {
-        let a = generate();
-        let b = generate();
+        let a = header(&generate());
+        let b = header(&generate());
         assert_ne!(a, b);
         let text = a.to_str().unwrap();
         assert_eq!(text.len(), 36);
@@ -124,15 +162,23 @@ mod tests {
     fn a_well_formed_id_is_kept_and_a_malformed_one_replaced() {
         let mut headers = HeaderMap::new();
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("req-42"));
-        assert_eq!(take_or_make(&mut headers), "req-42");
+        let kept = take_or_make(&mut headers);
+        assert!(matches!(kept, RequestId::Kept(_)));
+        assert_eq!(kept.as_bytes(), b"req-42");
+        assert_eq!(kept.into_header(), "req-42");
 
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("two words"));
         let id = take_or_make(&mut headers);
-        assert_ne!(id, "two words");
-        assert_eq!(headers.get(REQUEST_ID_HEADER), Some(&id));
+        assert_ne!(id.as_bytes(), b"two words");
+        assert_eq!(
+            headers.get(REQUEST_ID_HEADER).unwrap().as_bytes(),
+            id.as_bytes()
+        );
+        assert_eq!(headers.get(REQUEST_ID_HEADER), Some(&id.into_header()));
 
         let mut none = HeaderMap::new();
         let id = take_or_make(&mut none);
-        assert_eq!(none.get(REQUEST_ID_HEADER), Some(&id));
+        assert!(matches!(id, RequestId::Made(_)));
+        assert_eq!(none.get(REQUEST_ID_HEADER), Some(&id.into_header()));
     }
 }

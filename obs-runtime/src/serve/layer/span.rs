@@ -9,7 +9,7 @@
 //! With the `otlp` feature an incoming W3C `traceparent` (and `tracestate`) becomes the span's
 //! parent through the `tracing-opentelemetry` bridge, so the request's trace continues here.
 
-use http::{HeaderValue, Request, StatusCode, Version};
+use http::{Request, StatusCode, Version};
 use tracing::field::Empty;
 
 use super::UrlScheme;
@@ -22,8 +22,13 @@ pub(super) fn server_span<B>(
     method: usize,
     route: Option<&str>,
     scheme: UrlScheme,
-    request_id: &HeaderValue,
+    request_id: &[u8],
 ) -> tracing::Span {
+    // Not `info_span!`'s disabled span, which keeps its metadata: with `tracing`'s `log` feature
+    // on (as axum's default features turn it), such a span does work at every enter and exit.
+    if !tracing::level_enabled!(tracing::Level::INFO) {
+        return tracing::Span::none();
+    }
     let method = method::VALUES[method];
     let span = tracing::info_span!(
         target: "obs::http",
@@ -39,7 +44,7 @@ pub(super) fn server_span<B>(
         server.address = Empty,
         server.port = Empty,
         network.protocol.version = protocol_version(request.version()),
-        "http.request.header.x-request-id" = request_id.to_str().unwrap_or(""),
+        "http.request.header.x-request-id" = std::str::from_utf8(request_id).unwrap_or(""),
         error.type = Empty,
     );
     if span.is_disabled() {
