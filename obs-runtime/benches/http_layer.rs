@@ -6,6 +6,9 @@
 //!
 //! - `http_layer`: one trivial axum handler (`GET /items/{id}` answering a static string), driven
 //!   in-process with `tower::ServiceExt::oneshot` on a current-thread tokio runtime (no sockets),
+//!   the request carrying the headers `curl` sends (`host`, `user-agent`, `accept`): a server
+//!   never sees a request without headers, and an empty header map would make the first header
+//!   a layer adds allocate the map,
 //!   each response body read to its end (which is when obs records, and when `TraceLayer` calls
 //!   its end-of-stream hook). Variants: the router without any layer (`baseline`), with
 //!   `obs_runtime::serve::HttpLayer` (`obs`), with `axum_prometheus::PrometheusMetricLayer`
@@ -13,6 +16,9 @@
 //!   (`tower_http_trace`); each layer applied with `Router::layer`, as their documentation shows.
 //!   A layer's overhead is its time minus `baseline`'s; the target is obs at most a third of
 //!   `axum_prometheus`'s.
+//! - `http_layer_overhead`: each layer's overhead measured directly, its requests interleaved one
+//!   by one with the bare router's and each timed apart (see [`overhead`]): the figure to compare
+//!   on a shared machine, whose speed drifts too much between two groups run one after the other.
 //!
 //! No `tracing` subscriber is installed, so the spans of obs and `TraceLayer` are disabled (what
 //! is measured is the layers' own work, as a service that exports no traces pays it); the
@@ -41,6 +47,9 @@ fn app() -> Router {
 /// One request through `router`, its body read to the end; returns the body's length.
 async fn one(router: &Router) -> usize {
     let request = Request::get("/items/42")
+        .header("host", "127.0.0.1:3000")
+        .header("user-agent", "curl/8.5.0")
+        .header("accept", "*/*")
         .body(Body::empty())
         .unwrap_or_else(|e| unreachable!("a static request: {e}"));
     let response = match router.clone().oneshot(request).await {
@@ -62,6 +71,37 @@ fn time(rt: &tokio::runtime::Runtime, router: &Router, iters: u64) -> Duration {
             black_box(one(router).await);
         }
         start.elapsed()
+    })
+}
+
+/// The overhead of `layered` over `bare` for `iters` requests: each iteration sends one request
+/// through each, in alternating order, timing each apart; the result is the layered requests'
+/// time less the bare ones'. Interleaving one by one makes both see the same machine: on a shared
+/// VM whose speed drifts by tens of percent within seconds, two groups timed one after the other
+/// do not.
+fn overhead(rt: &tokio::runtime::Runtime, layered: &Router, bare: &Router, iters: u64) -> Duration {
+    rt.block_on(async {
+        let (mut layered_time, mut bare_time) = (Duration::ZERO, Duration::ZERO);
+        for i in 0..iters {
+            let (first, second) = if i % 2 == 0 {
+                (bare, layered)
+            } else {
+                (layered, bare)
+            };
+            let t0 = Instant::now();
+            black_box(one(first).await);
+            let t1 = Instant::now();
+            black_box(one(second).await);
+            let t2 = Instant::now();
+            let (bare_t, layered_t) = if i % 2 == 0 {
+                (t1 - t0, t2 - t1)
+            } else {
+                (t2 - t1, t1 - t0)
+            };
+            bare_time += bare_t;
+            layered_time += layered_t;
+        }
+        layered_time.saturating_sub(bare_time)
     })
 }
 
@@ -102,6 +142,14 @@ fn per_request(c: &mut Criterion) {
     let mut g = c.benchmark_group("http_layer");
     for (name, router) in &v.routers {
         g.bench_function(*name, |b| b.iter_custom(|iters| time(&v.rt, router, iters)));
+    }
+    g.finish();
+    let mut g = c.benchmark_group("http_layer_overhead");
+    let bare = &v.routers[0].1;
+    for (name, router) in &v.routers[1..] {
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| overhead(&v.rt, router, bare, iters))
+        });
     }
     g.finish();
     check(&v);

@@ -19,8 +19,12 @@
 //! One process-wide table, as the families are process-wide. A series is found by indexing, not
 //! hashing: the route's row (the route template interned once per request, like any bounded
 //! label), then the block of its scheme and method, then the status code's class and code, each
-//! level made on first use and read with one atomic load after that. Recording is a few relaxed
-//! atomic adds of whole units (nanoseconds, bytes): no float math, no lock.
+//! level made on first use and read with one atomic load after that. A series' histograms are
+//! kept per thread (see [`per_thread`](crate::metrics::per_thread)): recording is a few plain
+//! stores of whole units (nanoseconds, bytes) into the recording thread's shard, with no float
+//! math, no lock and no locked instruction, and a scrape sums the shards. Requests in flight are
+//! the requests started (counted per thread too) less the requests ended, which are the duration
+//! histograms' counts: ending a request costs nothing more.
 //!
 //! Route templates are capped at [`MAX_ROUTES`]; past that, requests go to the overflow route
 //! [`OVERFLOW_VALUE`](crate::metrics::OVERFLOW_VALUE), counted in `obs_label_overflow_total`.
@@ -29,11 +33,13 @@
 //! chosen by the application, not the client, and `http::StatusCode` keeps them within
 //! 100..=999.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{LazyLock, OnceLock};
 
 use super::method;
 use super::scheme::UrlScheme;
+use crate::metrics::per_thread::{ShardPool, ThreadSlots, bump, with_shard};
 use crate::metrics::{
     Collector, ComputedFamily, FamilyDesc, Interner, LabelDesc, MetricType, OVERFLOW_VALUE, Sample,
     SampleFn, SelfFamilies, le_labels, unit_bounds, unit_bucket,
@@ -73,8 +79,8 @@ const UNMATCHED: usize = MAX_ROUTES + 1;
 /// Blocks of a row: one per scheme and method.
 const BLOCKS: usize = UrlScheme::VALUES.len() * method::COUNT;
 
-/// One histogram in whole units: a count per bucket (`+Inf` last) and the sum. `N` is the number
-/// of bounds plus one.
+/// One thread's histogram in whole units: a count per bucket (`+Inf` last) and the sum. `N` is
+/// the number of bounds plus one.
 #[derive(Debug)]
 struct Counts<const N: usize> {
     counts: [AtomicU64; N],
@@ -89,29 +95,107 @@ impl<const N: usize> Counts<N> {
         }
     }
 
+    /// Counts `units`, by the one thread that owns the shard.
     #[inline]
     fn observe(&self, bounds: &[u64], units: u64) {
-        self.counts[unit_bucket(bounds, units)].fetch_add(1, Ordering::Relaxed);
-        self.sum.fetch_add(units, Ordering::Relaxed);
+        bump(&self.counts[unit_bucket(bounds, units)], 1);
+        bump(&self.sum, units);
     }
 
-    /// The cumulative counts, and the sum in whole units.
-    fn read(&self) -> ([u64; N], u64) {
-        let mut total = 0;
-        let cumulative = std::array::from_fn(|i| {
-            total += self.counts[i].load(Ordering::Relaxed);
-            total
-        });
-        (cumulative, self.sum.load(Ordering::Relaxed))
+    /// Adds this shard's counts (not cumulative) to `counts`, and returns its sum.
+    fn add_to(&self, counts: &mut [u64; N]) -> u64 {
+        for (total, cell) in counts.iter_mut().zip(&self.counts) {
+            *total += cell.load(Ordering::Relaxed);
+        }
+        self.sum.load(Ordering::Relaxed)
     }
 }
 
-/// The three histograms of one method, route, status code and scheme.
+/// One thread's three histograms of one method, route, status code and scheme.
 #[derive(Debug)]
-struct Series {
+struct SeriesShard {
     duration: Counts<DURATION_COUNTS>,
     request_size: Counts<BODY_COUNTS>,
     response_size: Counts<BODY_COUNTS>,
+}
+
+impl SeriesShard {
+    const fn new() -> Self {
+        Self {
+            duration: Counts::new(),
+            request_size: Counts::new(),
+            response_size: Counts::new(),
+        }
+    }
+}
+
+/// One histogram of a series, its shards summed: cumulative counts and the sum in whole units.
+#[derive(Debug)]
+struct Summed<const N: usize> {
+    cumulative: [u64; N],
+    sum: u64,
+}
+
+/// One method, route, status code and scheme: its slot in every thread's table, and its shards.
+#[derive(Debug)]
+struct Series {
+    slot: usize,
+    shards: ShardPool<SeriesShard>,
+}
+
+/// Slots given to series so far.
+static SERIES_SLOTS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's shards of the series, by slot.
+    static SERIES_MINE: RefCell<ThreadSlots<SeriesShard>> =
+        const { RefCell::new(ThreadSlots::new()) };
+    /// This thread's count of requests started, by block, by table.
+    static STARTED_MINE: RefCell<ThreadSlots<Started>> =
+        const { RefCell::new(ThreadSlots::new()) };
+}
+
+/// One thread's count of requests started, by block.
+#[derive(Debug)]
+struct Started([AtomicU64; BLOCKS]);
+
+impl Series {
+    fn new() -> Self {
+        Self {
+            slot: SERIES_SLOTS.fetch_add(1, Ordering::Relaxed),
+            shards: ShardPool::new(),
+        }
+    }
+
+    /// One histogram (chosen by `which`), its shards summed.
+    fn read<const N: usize>(&self, which: fn(&SeriesShard) -> &Counts<N>) -> Summed<N> {
+        let mut counts = [0; N];
+        let mut sum = 0;
+        for shard in self.shards.all() {
+            sum += which(shard).add_to(&mut counts);
+        }
+        let mut total = 0;
+        let cumulative = counts.map(|n| {
+            total += n;
+            total
+        });
+        Summed { cumulative, sum }
+    }
+
+    /// Requests recorded (ended) in this series.
+    fn ended(&self) -> u64 {
+        self.shards
+            .all()
+            .iter()
+            .map(|s| {
+                s.duration
+                    .counts
+                    .iter()
+                    .map(|c| c.load(Ordering::Relaxed))
+                    .sum::<u64>()
+            })
+            .sum()
+    }
 }
 
 /// The series of one status class (`2xx`), by the code's last two digits.
@@ -159,9 +243,13 @@ pub(super) struct Storage {
     routes: Interner,
     route_overflows: AtomicU64,
     rows: Box<[OnceLock<Box<Row>>]>,
-    active: [AtomicI64; BLOCKS],
-    active_used: [AtomicBool; BLOCKS],
+    /// This table's slot in every thread's [`Started`] table, and its shards.
+    started_slot: usize,
+    started: ShardPool<Started>,
 }
+
+/// Slots given to tables so far (one in the process, more in tests).
+static STARTED_SLOTS: AtomicUsize = AtomicUsize::new(0);
 
 pub(super) static STORAGE: LazyLock<Storage> = LazyLock::new(Storage::new);
 
@@ -171,8 +259,8 @@ impl Storage {
             routes: Interner::new(MAX_ROUTES),
             route_overflows: AtomicU64::new(0),
             rows: (0..MAX_ROUTES + 2).map(|_| OnceLock::new()).collect(),
-            active: [const { AtomicI64::new(0) }; BLOCKS],
-            active_used: [const { AtomicBool::new(false) }; BLOCKS],
+            started_slot: STARTED_SLOTS.fetch_add(1, Ordering::Relaxed),
+            started: ShardPool::new(),
         }
     }
 
@@ -211,36 +299,60 @@ impl Storage {
 
     /// A request of `block` began.
     #[inline]
-    pub(super) fn started(&self, block: usize) {
-        self.active[block].fetch_add(1, Ordering::Relaxed);
-        if !self.active_used[block].load(Ordering::Relaxed) {
-            self.active_used[block].store(true, Ordering::Relaxed);
-        }
+    pub(super) fn started(&'static self, block: usize) {
+        let make = || Started([const { AtomicU64::new(0) }; BLOCKS]);
+        with_shard(
+            &STARTED_MINE,
+            self.started_slot,
+            &self.started,
+            make,
+            |shard, ()| {
+                bump(&shard.0[block], 1);
+            },
+        );
     }
 
     /// A request of `key` ended, having measured `measured`.
     #[inline]
-    pub(super) fn ended(&self, key: Key, measured: Measured) {
-        self.active[key.block].fetch_sub(1, Ordering::Relaxed);
+    pub(super) fn ended(&'static self, key: Key, measured: Measured) {
         let block = self.row(key.route).blocks[key.block]
             .get_or_init(|| Box::new(Block([const { OnceLock::new() }; 10])));
         let status = usize::from(key.status.min(999));
         let codes =
             block.0[status / 100].get_or_init(|| Box::new(Codes([const { OnceLock::new() }; 100])));
-        let series = codes.0[status % 100].get_or_init(|| {
-            Box::new(Series {
-                duration: Counts::new(),
-                request_size: Counts::new(),
-                response_size: Counts::new(),
-            })
-        });
-        series.duration.observe(&DURATION_NANOS, measured.nanos);
-        if let Some(bytes) = measured.request_bytes {
-            series.request_size.observe(&BODY_BYTES, bytes);
+        let series = codes.0[status % 100].get_or_init(|| Box::new(Series::new()));
+        with_shard(
+            &SERIES_MINE,
+            series.slot,
+            &series.shards,
+            SeriesShard::new,
+            |shard, ()| {
+                shard.duration.observe(&DURATION_NANOS, measured.nanos);
+                if let Some(bytes) = measured.request_bytes {
+                    shard.request_size.observe(&BODY_BYTES, bytes);
+                }
+                shard
+                    .response_size
+                    .observe(&BODY_BYTES, measured.response_bytes);
+            },
+        );
+    }
+
+    /// Requests in flight by block: started less ended (read first, so that a request that
+    /// starts and ends between the two reads shows as in flight, never as less than none);
+    /// `None` for blocks no request ever started in.
+    fn in_flight(&self) -> [Option<i64>; BLOCKS] {
+        let mut ended = [0u64; BLOCKS];
+        self.visit(|block, _, series| ended[block] += series.ended());
+        let mut started = [0u64; BLOCKS];
+        for shard in self.started.all() {
+            for (total, cell) in started.iter_mut().zip(&shard.0) {
+                *total += cell.load(Ordering::Relaxed);
+            }
         }
-        series
-            .response_size
-            .observe(&BODY_BYTES, measured.response_bytes);
+        std::array::from_fn(|b| {
+            (started[b] > 0).then(|| started[b].saturating_sub(ended[b]) as i64)
+        })
     }
 
     /// A handler of `route` panicked.
@@ -248,9 +360,9 @@ impl Storage {
         self.row(route).panics.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Calls `f` with the label values (method, route, status code, scheme) and histograms of
-    /// every series recorded into, in route, scheme, method and status order.
-    fn visit(&self, mut f: impl FnMut(&[&str; 4], &Series)) {
+    /// Calls `f` with the block, the label values (method, route, status code, scheme) and the
+    /// series of every series recorded into, in route, scheme, method and status order.
+    fn visit(&self, mut f: impl FnMut(usize, &[&str; 4], &Series)) {
         let mut code = itoa::Buffer::new();
         for (route, row) in self.rows.iter().enumerate() {
             let Some(row) = row.get() else { continue };
@@ -267,7 +379,7 @@ impl Storage {
                             0 => "",
                             status => code.format(status),
                         };
-                        f(&[method, route, status, scheme], series);
+                        f(b, &[method, route, status, scheme], series);
                     }
                 }
             }
@@ -292,21 +404,21 @@ static BODY_LE: LazyLock<Box<[Box<str>]>> = LazyLock::new(|| le_labels(&BODY_SIZ
 /// Calls `f` with one histogram of every series: `which` picks it, and its sum in whole units is
 /// scaled by `unit`.
 fn histograms<const N: usize>(
-    which: fn(&Series) -> &Counts<N>,
+    which: fn(&SeriesShard) -> &Counts<N>,
     bounds: &'static [f64],
     le: &'static LazyLock<Box<[Box<str>]>>,
     unit: f64,
     f: &mut dyn FnMut(&[&str], Sample<'_>),
 ) {
-    STORAGE.visit(|labels, series| {
-        let (cumulative, sum) = which(series).read();
+    STORAGE.visit(|_, labels, series| {
+        let summed = series.read(which);
         f(
             labels,
             Sample::Histogram {
                 bounds,
                 le,
-                cumulative: &cumulative,
-                sum: sum as f64 * unit,
+                cumulative: &summed.cumulative,
+                sum: summed.sum as f64 * unit,
                 exemplars: &[],
             },
         );
@@ -326,14 +438,12 @@ fn response_size(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
 }
 
 fn active(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
-    let storage = &*STORAGE;
-    for (b, used) in storage.active_used.iter().enumerate() {
-        if used.load(Ordering::Relaxed) {
+    for (b, n) in STORAGE.in_flight().into_iter().enumerate() {
+        if let Some(n) = n {
             let labels = [
                 method::VALUES[b % method::COUNT],
                 UrlScheme::VALUES[b / method::COUNT],
             ];
-            let n = storage.active[b].load(Ordering::Relaxed);
             f(&labels, Sample::Signed(n));
         }
     }
@@ -472,19 +582,61 @@ mod tests {
             },
         );
         let mut seen = Vec::new();
-        storage.visit(|labels, series| {
+        storage.visit(|_, labels, series| {
             if labels[1] == "/families-test/{id}" {
-                seen.push((labels.map(str::to_owned), series.duration.read()));
+                seen.push((labels.map(str::to_owned), series.read(|s| &s.duration)));
             }
         });
         assert_eq!(seen.len(), 1);
-        let (labels, (cumulative, sum)) = &seen[0];
+        let (labels, summed) = &seen[0];
         assert_eq!(labels, &["POST", "/families-test/{id}", "201", "https"]);
         // 30 ms is under 50 ms; 20 s is past the last bound.
-        assert_eq!(cumulative[3], 1);
-        assert_eq!(cumulative[13], 1);
-        assert_eq!(cumulative[14], 2);
-        assert_eq!(*sum, 20_030_000_000);
+        assert_eq!(summed.cumulative[3], 1);
+        assert_eq!(summed.cumulative[13], 1);
+        assert_eq!(summed.cumulative[14], 2);
+        assert_eq!(summed.sum, 20_030_000_000);
+    }
+
+    #[test]
+    fn shards_of_many_threads_sum_and_in_flight_is_started_less_ended() {
+        let storage: &'static Storage = Box::leak(Box::new(Storage::new()));
+        let key = Key {
+            route: storage.route(Some("/threads/{id}")),
+            block: block(UrlScheme::Http, 0),
+            status: 200,
+        };
+        let measured = Measured {
+            nanos: 1_000,
+            request_bytes: None,
+            response_bytes: 10,
+        };
+        // Three requests start here; two end on other threads (one each), one never ends.
+        for _ in 0..3 {
+            storage.started(key.block);
+        }
+        for _ in 0..2 {
+            std::thread::spawn(move || storage.ended(key, measured))
+                .join()
+                .unwrap();
+        }
+        let in_flight = storage.in_flight();
+        assert_eq!(in_flight[key.block], Some(1));
+        assert_eq!(in_flight[block(UrlScheme::Https, 0)], None);
+        let mut seen = Vec::new();
+        storage.visit(|_, _, series| {
+            seen.push((series.read(|s| &s.response_size), series.shards.all().len()));
+        });
+        assert_eq!(seen.len(), 1);
+        let (summed, shards) = &seen[0];
+        // The second thread took up the shard the first left when it exited.
+        assert_eq!(*shards, 1);
+        assert_eq!(summed.cumulative[1], 2); // 10 bytes: le="64"
+        assert_eq!(summed.sum, 20);
+        // The other table's counts are its own, though this thread has a shard of both.
+        storage.ended(key, measured);
+        assert_eq!(storage.in_flight()[key.block], Some(0));
+        STORAGE.started(key.block);
+        assert_eq!(storage.in_flight()[key.block], Some(0));
     }
 
     #[test]

@@ -8,13 +8,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::{Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use pin_project_lite::pin_project;
 
 use super::body::ResponseBody;
 use super::exchange::Exchange;
 use super::families::STORAGE;
-use super::request_id::{REQUEST_ID_HEADER, RequestId};
+use super::request_id::REQUEST_ID_HEADER;
 use super::span;
 
 pin_project! {
@@ -34,7 +34,7 @@ pin_project! {
         state: State<F>,
         exchange: Option<Exchange>,
         span: tracing::Span,
-        request_id: Option<RequestId>,
+        request_id: Option<HeaderValue>,
         catch_panics: bool,
     }
 }
@@ -53,7 +53,7 @@ impl<F> ResponseFuture<F> {
         called: Result<F, Box<dyn Any + Send>>,
         exchange: Exchange,
         span: tracing::Span,
-        request_id: RequestId,
+        request_id: HeaderValue,
         catch_panics: bool,
     ) -> Self {
         let state = match called {
@@ -150,7 +150,7 @@ where
             response
                 .headers_mut()
                 .entry(REQUEST_ID_HEADER)
-                .or_insert_with(|| id.into_header());
+                .or_insert(id);
         }
         Poll::Ready(Ok(response))
     }

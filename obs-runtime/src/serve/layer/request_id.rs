@@ -10,6 +10,8 @@
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use bytes::Bytes;
+use http::header::Entry;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// The header the id is read from and echoed in.
@@ -26,53 +28,32 @@ pub fn is_well_formed(value: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// A request's id as the layer keeps it until the response: the client's header value, or the
-/// text of one the layer made. A made id is copied into a header value of its own on the request
-/// and again on the response, which costs less than sharing one (the first clone of a `Bytes`
-/// allocates, and every clone and drop after it is an atomic reference count).
-#[derive(Debug)]
-pub(super) enum RequestId {
-    /// The client's well-formed `x-request-id`.
-    Kept(HeaderValue),
-    /// A generated UUID, as text.
-    Made([u8; UUID_LEN]),
-}
-
-impl RequestId {
-    /// The id's text (ASCII).
-    pub(super) fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Kept(value) => value.as_bytes(),
-            Self::Made(text) => text,
-        }
-    }
-
-    /// The id as a header value.
-    pub(super) fn into_header(self) -> HeaderValue {
-        match self {
-            Self::Kept(value) => value,
-            Self::Made(text) => header(&text),
-        }
-    }
-}
-
 /// The request's id: its `x-request-id` when well formed, else a new one, which replaces
-/// whatever `x-request-id` the request carried.
-pub(super) fn take_or_make(headers: &mut HeaderMap) -> RequestId {
-    if let Some(id) = headers.get(REQUEST_ID_HEADER)
-        && is_well_formed(id.as_bytes())
-    {
-        return RequestId::Kept(id.clone());
+/// whatever `x-request-id` the request carried. Cheap to clone either way: a client's id shares
+/// the buffer the server parsed the request into, and a made one is one allocation shared by the
+/// request's header and the response's.
+pub(super) fn take_or_make(headers: &mut HeaderMap) -> HeaderValue {
+    // One lookup (the header name hashed once) for both the read and the write.
+    match headers.entry(REQUEST_ID_HEADER) {
+        Entry::Occupied(entry) if is_well_formed(entry.get().as_bytes()) => entry.get().clone(),
+        Entry::Occupied(mut entry) => {
+            let id = header(generate());
+            entry.insert(id.clone());
+            id
+        }
+        Entry::Vacant(entry) => {
+            let id = header(generate());
+            entry.insert(id.clone());
+            id
+        }
     }
-    let text = generate();
-    headers.insert(REQUEST_ID_HEADER, header(&text));
-    RequestId::Made(text)
 }
 
 /// `text` (a generated id) as a header value.
-fn header(text: &[u8; UUID_LEN]) -> HeaderValue {
+fn header(text: [u8; UUID_LEN]) -> HeaderValue {
     // Hex digits and hyphens are valid header text.
-    HeaderValue::from_bytes(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+    HeaderValue::from_maybe_shared(Bytes::from_owner(text))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
 /// Length of a UUID's text form.
@@ -104,22 +85,31 @@ fn next_u64() -> u64 {
 
 /// A new random (version 4) UUID, as text.
 pub(super) fn generate() -> [u8; UUID_LEN] {
+    /// Where each of the 32 hex digits goes, past the hyphens.
+    const DIGIT_AT: [u8; 32] = {
+        let mut at = [0u8; 32];
+        let (mut digit, mut pos) = (0, 0);
+        while digit < 32 {
+            if matches!(pos, 8 | 13 | 18 | 23) {
+                pos += 1;
+            }
+            at[digit] = pos as u8;
+            digit += 1;
+            pos += 1;
+        }
+        at
+    };
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // 128 random bits less the version (4) and the RFC 4122 variant (binary 10).
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [0u8; UUID_LEN];
-    let mut at = 0;
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            text[at] = b'-';
-            at += 1;
-        }
-        text[at] = HEX[usize::from(byte >> 4)];
-        text[at + 1] = HEX[usize::from(byte & 0x0f)];
-        at += 2;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut text = *b"00000000-0000-0000-0000-000000000000";
+    for (byte, at) in bytes.iter().zip(DIGIT_AT.chunks_exact(2)) {
+        text[usize::from(at[0])] = HEX[usize::from(byte >> 4)];
+        text[usize::from(at[1])] = HEX[usize::from(byte & 0x0f)];
     }
     text
 }
@@ -143,8 +133,8 @@ mod tests {
 
     #[test]
     fn generated_ids_are_version_4_uuids_and_differ() {
-        let a = header(&generate());
-        let b = header(&generate());
+        let a = header(generate());
+        let b = header(generate());
         assert_ne!(a, b);
         let text = a.to_str().unwrap();
         assert_eq!(text.len(), 36);
@@ -156,29 +146,23 @@ mod tests {
         assert!(groups[2].starts_with('4'), "{text}");
         assert!(matches!(&groups[3][..1], "8" | "9" | "a" | "b"), "{text}");
         assert!(is_well_formed(a.as_bytes()));
+        let many: std::collections::HashSet<_> = (0..10_000).map(|_| generate()).collect();
+        assert_eq!(many.len(), 10_000);
     }
 
     #[test]
     fn a_well_formed_id_is_kept_and_a_malformed_one_replaced() {
         let mut headers = HeaderMap::new();
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("req-42"));
-        let kept = take_or_make(&mut headers);
-        assert!(matches!(kept, RequestId::Kept(_)));
-        assert_eq!(kept.as_bytes(), b"req-42");
-        assert_eq!(kept.into_header(), "req-42");
+        assert_eq!(take_or_make(&mut headers), "req-42");
 
         headers.insert(REQUEST_ID_HEADER, HeaderValue::from_static("two words"));
         let id = take_or_make(&mut headers);
-        assert_ne!(id.as_bytes(), b"two words");
-        assert_eq!(
-            headers.get(REQUEST_ID_HEADER).unwrap().as_bytes(),
-            id.as_bytes()
-        );
-        assert_eq!(headers.get(REQUEST_ID_HEADER), Some(&id.into_header()));
+        assert_ne!(id, "two words");
+        assert_eq!(headers.get(REQUEST_ID_HEADER), Some(&id));
 
         let mut none = HeaderMap::new();
         let id = take_or_make(&mut none);
-        assert!(matches!(id, RequestId::Made(_)));
-        assert_eq!(none.get(REQUEST_ID_HEADER), Some(&id.into_header()));
+        assert_eq!(none.get(REQUEST_ID_HEADER), Some(&id));
     }
 }
