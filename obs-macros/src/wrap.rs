@@ -19,6 +19,8 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Attribute, GenericArgument, PathArguments, ReturnType, Signature, Type, TypeParamBound};
 
+use crate::observed::expand::respanned;
+
 /// A function with a body: a free function, a method in an `impl`, or a provided trait method.
 pub struct Function {
     pub attrs: Vec<Attribute>,
@@ -237,6 +239,37 @@ impl Function {
         }
     }
 
+    /// The `Output` of an `impl Future<Output = T>` return type, with any `impl Trait` inside
+    /// it made `_` (a turbofish takes no `impl`), and where it is written; `None` for other
+    /// return types.
+    fn future_output(&self) -> Option<(TokenStream, proc_macro2::Span)> {
+        let ReturnType::Type(_, ty) = &self.sig.output else {
+            return None;
+        };
+        let mut ty = (**ty).clone();
+        while let Type::Paren(p) = ty {
+            ty = *p.elem;
+        }
+        let Type::ImplTrait(it) = ty else {
+            return None;
+        };
+        let mut output = it.bounds.iter().find_map(|bound| match bound {
+            TypeParamBound::Trait(t) if bound_is_future(bound) => {
+                match &t.path.segments.last()?.arguments {
+                    PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
+                        GenericArgument::AssocType(b) if b.ident == "Output" => Some(b.ty.clone()),
+                        _ => None,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })?;
+        let span = output.span();
+        ImplTraitToInfer.visit_type_mut(&mut output);
+        Some((output.into_token_stream(), span))
+    }
+
     /// The function with `new_body` (the tokens inside the braces, after the body's inner
     /// attributes) in place of its body, and `attrs` kept.
     pub fn with_body(&self, new_body: TokenStream) -> TokenStream {
@@ -317,8 +350,16 @@ pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> To
             } else {
                 future
             };
+            // State the declared `Output` before the future is classified, so a body such as
+            // `async move { Ok(x) }` gets its error type from the signature, not from `settle`.
+            let declared = func.future_output().map(|(output, span)| {
+                // Spanned at the declared `Output`: a body of another type is reported there.
+                let p = respanned(p, span);
+                quote_spanned!(span=> let __obs_future = #p::with_output::<#output, _>(__obs_future);)
+            });
             quote! {
                 let __obs_future = { let _entered = __obs_span.enter(); (#body)() };
+                #declared
                 #future
             }
         }

@@ -179,7 +179,7 @@ pub mod __private {
     //!   [`series_product`], [`histogram`], [`ErrorKind`];
     //! - `#[observed]` (and the attributes built on it), the call: [`CallSite`] (`new`,
     //!   `with_buckets`), [`LatencyBuckets`], [`Call`] (`pending_with`), [`CallHook`], [`NoHook`],
-    //!   [`Outcome`], [`observe_sync`], [`ObservedFuture`], [`ObservedStream`] (`new`,
+    //!   [`Outcome`], [`observe_sync`], [`ObservedFuture`], [`with_output`], [`ObservedStream`] (`new`,
     //!   `with_item_hook`), [`ItemHook`], [`ItemTiming`], [`NoItemHook`];
     //! - its classification by type: [`Probe`] with [`ResultOutcome`] / [`OtherOutcome`],
     //!   [`ErrorProbe`] with [`RecordDisplay`] / [`RecordDebug`] / [`RecordNothing`],
@@ -206,7 +206,7 @@ pub mod __private {
     pub use crate::observed::error_record::{
         ErrorProbe, RecordDebug, RecordDisplay, RecordNothing, error_kind_of,
     };
-    pub use crate::observed::future::ObservedFuture;
+    pub use crate::observed::future::{ObservedFuture, with_output};
     pub use crate::observed::item_outcome::{
         ErrDebug, ErrDisplay, ErrStatus, ItemProbe, ItemsErr, ItemsErrDebug, ItemsErrDisplay,
         ItemsOther, ResultItems,

@@ -575,3 +575,20 @@ fn an_event_carries_the_trace_and_span_ids_of_its_call() {
     assert_eq!(all[0]["span_id"], parts[2]);
     assert!(all[1].get("trace_id").is_none() && all[1].get("span_id").is_none());
 }
+
+/// A function returning a future whose body names no error type: only the declared `Output`
+/// does, and the event is still written from it.
+#[audited(action = "exit.future_ok_only", fields(n))]
+fn future_ok_only(n: u32) -> impl Future<Output = Result<u32, ConfigError>> + Send {
+    async move { Ok(n + 1) }
+}
+
+#[test]
+fn a_returned_future_whose_body_names_no_error_type_is_audited() {
+    let _serial = serial();
+    assert_eq!(block_on(future_ok_only(41)).unwrap(), 42);
+    let written = events("exit.future_ok_only");
+    assert_eq!(written.len(), 1, "{written:#?}");
+    assert_eq!(outcome(&written[0]), ("success", None));
+    assert_eq!(written[0]["fields"]["n"], 41);
+}

@@ -142,6 +142,33 @@ async fn async_calls_are_counted_once_by_outcome() {
     assert_eq!(site("async_outcome").in_flight, 0);
 }
 
+/// A function returning `impl Future` whose body never names its error type: only the declared
+/// `Output` says what it is, and the call must still be classified by it.
+#[observed]
+fn later_outcome(fail: bool) -> impl std::future::Future<Output = Result<u32, AppError>> {
+    async move {
+        if fail {
+            return Err(AppError::NotFound);
+        }
+        Ok(7)
+    }
+}
+
+/// The same with the error type appearing nowhere in the body.
+#[observed]
+fn later_ok() -> impl std::future::Future<Output = Result<u32, AppError>> + Send {
+    async move { Ok(7) }
+}
+
+#[tokio::test]
+async fn a_returned_future_is_classified_by_its_declared_output() {
+    assert_eq!(later_outcome(false).await.unwrap(), 7);
+    assert!(later_outcome(true).await.is_err());
+    assert_eq!(outcomes("later_outcome"), [1, 1, 0, 0]);
+    assert_eq!(later_ok().await.unwrap(), 7);
+    assert_eq!(outcomes("later_ok"), [1, 0, 0, 0]);
+}
+
 #[observed]
 async fn waits_for(rx: tokio::sync::oneshot::Receiver<()>) {
     let _ = rx.await;

@@ -79,3 +79,11 @@ impl<F: Future, H: CallHook, S> std::fmt::Debug for ObservedFuture<F, H, S> {
         f.debug_struct("ObservedFuture").finish_non_exhaustive()
     }
 }
+
+/// `future` unchanged, with its output type stated: `#[observed]` passes the `Output` a function
+/// returning `impl Future` declares, so that the future's type is known before the call is
+/// classified by it.
+#[inline(always)]
+pub fn with_output<T, F: Future<Output = T>>(future: F) -> F {
+    future
+}
