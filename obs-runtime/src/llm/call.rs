@@ -10,7 +10,7 @@
 use tracing::Span;
 
 use super::content::{self, CaptureMode, Captured, HasDeltas, HasMessages, StreamedOutput};
-use super::rows::PER_CHUNK_NANOS;
+use super::rows::PER_CHUNK_RAW;
 use super::rows::{Ended, Row};
 use super::semconv::{self, attr};
 use super::shard::LocalHistogram;
@@ -152,6 +152,7 @@ impl Recording {
     }
 
     /// The rarely needed parts, made on first use.
+    #[inline]
     fn rare(&mut self) -> &mut Rare {
         self.rare.get_or_insert_default()
     }
@@ -432,7 +433,7 @@ impl<T, F: FnMut(&T, &mut Recording), K: ItemErrorKind<T>> ItemHook<T> for LlmIt
             self.recording
                 .rare()
                 .per_chunk
-                .observe_nanos(&PER_CHUNK_NANOS, timing.since_previous_nanos());
+                .observe_raw(&*PER_CHUNK_RAW, timing.since_previous_raw());
         }
         (self.read)(item, &mut self.recording);
     }

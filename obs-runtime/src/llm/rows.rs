@@ -10,7 +10,7 @@
 //! [`OVERFLOW_VALUE`](crate::metrics::OVERFLOW_VALUE).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
 use super::pricing::{ModelPrice, Pricing};
 use super::semconv;
@@ -41,8 +41,11 @@ const DURATION_NANOS: [u64; semconv::OPERATION_DURATION_BUCKETS.len()] =
 const FIRST_CHUNK_NANOS: [u64; semconv::TIME_TO_FIRST_CHUNK_BUCKETS.len()] =
     shard::unit_bounds(semconv::TIME_TO_FIRST_CHUNK_BUCKETS, 1e9);
 /// [`semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS`] in nanoseconds.
-pub(crate) const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
+const PER_CHUNK_NANOS: [u64; semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS.len()] =
     shard::unit_bounds(semconv::TIME_PER_OUTPUT_CHUNK_BUCKETS, 1e9);
+/// [`PER_CHUNK_NANOS`] in the call clock's raw units, which stream chunks are counted in.
+pub(crate) static PER_CHUNK_RAW: LazyLock<[u64; PER_CHUNK_NANOS.len()]> =
+    LazyLock::new(|| crate::observed::call::raw_bounds(&PER_CHUNK_NANOS));
 /// [`semconv::TOKEN_USAGE_BUCKETS`] as whole tokens.
 const TOKEN_BOUNDS: [u64; semconv::TOKEN_USAGE_BUCKETS.len()] =
     shard::unit_bounds(semconv::TOKEN_USAGE_BUCKETS, 1.0);

@@ -10,6 +10,7 @@ use crate::metrics::per_thread::{ShardPool, ThreadSlots, with_shard};
 pub(crate) use crate::metrics::per_thread::{add_f64, bump};
 pub(crate) use crate::metrics::unit_bounds;
 use crate::metrics::unit_bucket as bucket;
+use crate::observed::call::nanos_between;
 
 /// Most bucket bounds of a shard histogram.
 pub(crate) const MAX_BOUNDS: usize = 14;
@@ -69,20 +70,22 @@ impl ShardHistogram {
 }
 
 /// Chunk times of one stream, counted in the stream's own state (no shared memory per chunk)
-/// in whole nanoseconds, and added to the row when the stream's call ends.
+/// in the call clock's raw units, and added to the row in nanoseconds when the stream's call
+/// ends: a chunk costs a comparison and two adds, no conversion.
 #[derive(Debug, Default)]
 pub(crate) struct LocalHistogram {
     counts: [u32; MAX_BOUNDS + 1],
-    sum_nanos: u64,
+    sum_raw: u64,
 }
 
 impl LocalHistogram {
-    /// Counts `nanos` in `bounds` (nanoseconds).
+    /// Counts an interval of `raw` clock units in `raw_bounds` (bounds made by
+    /// `observed::call::raw_bounds`).
     #[inline]
-    pub(crate) fn observe_nanos(&mut self, bounds: &[u64], nanos: u64) {
-        let bucket = bucket(bounds, nanos);
+    pub(crate) fn observe_raw(&mut self, raw_bounds: &[u64], raw: u64) {
+        let bucket = bucket(raw_bounds, raw);
         self.counts[bucket] = self.counts[bucket].saturating_add(1);
-        self.sum_nanos = self.sum_nanos.saturating_add(nanos);
+        self.sum_raw = self.sum_raw.saturating_add(raw);
     }
 
     /// Adds the counts and the sum to `into`, the thread's shard (which counts nanoseconds).
@@ -92,7 +95,7 @@ impl LocalHistogram {
                 bump(cell, u64::from(n));
             }
         }
-        bump(&into.sum_units, self.sum_nanos);
+        bump(&into.sum_units, nanos_between(0, self.sum_raw));
     }
 }
 
@@ -219,21 +222,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunk_times_in_nanoseconds_land_in_the_buckets_their_seconds_would() {
+    fn chunk_times_in_raw_units_land_in_the_buckets_their_seconds_would() {
+        use crate::observed::call::{nanos_between, raw_bounds};
         let seconds = [0.01, 0.02, 0.04];
         let bounds: [u64; 3] = unit_bounds(&seconds, 1e9);
         assert_eq!(bounds, [10_000_000, 20_000_000, 40_000_000]);
+        let raw = raw_bounds(&bounds);
+        for (r, b) in raw.iter().zip(bounds) {
+            assert!(
+                nanos_between(0, *r) <= b && nanos_between(0, r + 1) > b,
+                "{r} {b}"
+            );
+        }
         let mut local = LocalHistogram::default();
         // At a bound, in it (`le`); just above, in the next; past the last, in `+Inf`.
-        for nanos in [10_000_000, 10_000_001, 40_000_000, 40_000_001, 0] {
-            local.observe_nanos(&bounds, nanos);
+        for interval in [raw[0], raw[0] + 1, raw[2], raw[2] + 1, 0] {
+            local.observe_raw(&raw, interval);
         }
         let shard = Shard::new();
         local.add_to(&shard.time_per_chunk);
         let mut counts = vec![0; 4];
         let sum = shard.time_per_chunk.add_to(&mut counts, 1e-9);
         assert_eq!(counts, [2, 1, 1, 1]);
-        assert_eq!(sum, 100_000_002.0 * 1e-9);
+        let raw_sum = 2 * raw[0] + 2 * raw[2] + 2;
+        assert_eq!(sum, nanos_between(0, raw_sum) as f64 * 1e-9);
     }
 
     #[test]

@@ -22,6 +22,40 @@ pub(crate) fn nanos_between(start: u64, end: u64) -> u64 {
     CLOCK.delta_as_nanos(start, end)
 }
 
+/// A raw interval of the call clock: what [`nanos_between`] converts (0 when `end` is not after
+/// `start`, as there).
+#[inline(always)]
+pub(crate) fn raw_between(start: u64, end: u64) -> u64 {
+    if end <= start { 0 } else { end - start }
+}
+
+/// For each bound in nanoseconds, the largest raw interval that is at most that many
+/// nanoseconds: a raw interval compared with these falls in the same bucket as its nanoseconds
+/// compared with `nanos` (the conversion is monotonic), without converting every interval.
+pub(crate) fn raw_bounds<const N: usize>(nanos: &[u64; N]) -> [u64; N] {
+    let in_nanos = |raw: u64| nanos_between(0, raw);
+    nanos.map(|bound| {
+        // Grow `hi` past the bound, then halve the gap: `in_nanos(lo) <= bound < in_nanos(hi)`.
+        let mut hi = 1u64;
+        while in_nanos(hi) <= bound {
+            if hi >= 1 << 62 {
+                return hi;
+            }
+            hi *= 2;
+        }
+        let mut lo = 0;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if in_nanos(mid) <= bound {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    })
+}
+
 /// What else a call records when it ends: recording into the user's own families
 /// (`#[observed(duration = ..., calls = ...)]`).
 pub trait CallHook {
@@ -117,6 +151,12 @@ impl<H: CallHook> Call<H> {
     #[inline]
     pub fn begin(&self) {
         self.begin_timed(false);
+    }
+
+    /// Whether the call has not begun yet.
+    #[inline(always)]
+    pub(crate) fn is_pending(&self) -> bool {
+        self.state.get() == State::Pending
     }
 
     /// Starts timing, unless already started; reads the clock even when nothing records the

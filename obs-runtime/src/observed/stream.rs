@@ -53,6 +53,12 @@ impl ItemTiming {
     pub fn since_previous_nanos(&self) -> u64 {
         call::nanos_between(self.previous, self.now)
     }
+
+    /// The time since the previous item in the clock's raw units (see `call::raw_bounds`).
+    #[inline(always)]
+    pub(crate) fn since_previous_raw(&self) -> u64 {
+        call::raw_between(self.previous, self.now)
+    }
 }
 
 /// What a stream's items are observed with, on top of the call itself.
@@ -196,7 +202,9 @@ where
         if *this.ended {
             return this.inner.poll_next(cx);
         }
-        this.call.begin_timed(I::TIMED);
+        if this.call.is_pending() {
+            this.call.begin_timed(I::TIMED);
+        }
         let poll = {
             let _entered = this.span.enter();
             let guard = PollGuard(this.call);
