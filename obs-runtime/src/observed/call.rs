@@ -26,7 +26,7 @@ pub(crate) fn nanos_between(start: u64, end: u64) -> u64 {
 /// `start`, as there).
 #[inline(always)]
 pub(crate) fn raw_between(start: u64, end: u64) -> u64 {
-    if end <= start { 0 } else { end - start }
+    end.saturating_sub(start)
 }
 
 /// For each bound in nanoseconds, the largest raw interval that is at most that many
