@@ -8,6 +8,7 @@
 //! A missing validator fails the test with the command that installs it: these tests never pass
 //! by skipping.
 
+pub mod allocations;
 pub mod audit;
 pub mod collector;
 pub mod spans;

@@ -10,41 +10,8 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::{HeaderValue, Request};
 use obs_runtime::serve::HttpLayer;
+use obs_tests::allocations;
 use tower::ServiceExt;
-
-// A global allocator takes `unsafe` to implement; this one only counts and calls `System`.
-#[allow(unsafe_code)]
-mod allocations {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    thread_local! {
-        static COUNT: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub struct Counting;
-
-    // SAFETY: every call is passed to `System` unchanged; the count is a thread-local `Cell`
-    // with a constant initialiser and no destructor, so counting never allocates or fails.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    /// This thread's allocations so far.
-    pub fn so_far() -> u64 {
-        COUNT.with(Cell::get)
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: allocations::Counting = allocations::Counting;

@@ -12,6 +12,7 @@ use futures_util::{Stream, StreamExt};
 use obs_runtime::llm::{OpenAiJson, Pricing};
 use obs_runtime::observed::CallSite;
 use obs_runtime::{Format, Registry, llm_call};
+use obs_tests::allocations;
 use obs_tests::spans::{SeenSpan, spans_of};
 use obs_tests::{ParsedFamily, family, openmetrics_parse, promtool_check};
 use serde_json::{Value, json};
@@ -841,42 +842,6 @@ fn anthropic_cache_writes_and_reads_are_counted_apart_and_input_includes_them() 
 
 // ---------------------------------------------------------------------------------------------
 // Streamed output content
-
-/// Allocations made by this thread, counted by the test binary's allocator (so that tests on
-/// other threads do not count).
-// A global allocator takes `unsafe` to implement; this one only counts and calls `System`.
-#[allow(unsafe_code)]
-mod allocations {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    thread_local! {
-        static COUNT: Cell<u64> = const { Cell::new(0) };
-    }
-
-    pub struct Counting;
-
-    // SAFETY: every call is passed to `System` unchanged; the count is a thread-local `Cell`
-    // with a constant initialiser and no destructor, so counting never allocates or fails.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-            unsafe { System.realloc(ptr, layout, new_size) }
-        }
-    }
-
-    /// This thread's allocations so far.
-    pub fn so_far() -> u64 {
-        COUNT.with(Cell::get)
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: allocations::Counting = allocations::Counting;
