@@ -179,8 +179,9 @@ pub struct Layer {
     pub span: TokenStream,
     /// `|&R, &Span, &Call| -> Outcome`: classifies the return value.
     pub settle: TokenStream,
-    /// An expression over `__obs_result` (the body's value) giving the function's value, run
-    /// after the call is recorded (an audit commit); it may `.await` in the async shapes.
+    /// An expression over `__obs_result` (the body's value) giving the function's value (an
+    /// audit commit), run inside the observed call, which is classified by its value; it may
+    /// `.await` in the async shapes.
     pub after: Option<TokenStream>,
     /// The per-item hook of a stream (`Shape::Stream` only).
     pub item_hook: Option<TokenStream>,
@@ -324,27 +325,42 @@ pub fn wrap(func: &Function, shape: Shape, layer: &Layer, p: &TokenStream) -> To
     } = layer;
     let body = func.body_expr(shape);
     let pending = quote!(#p::Call::pending_with(#site, __obs_hook));
+    // The step after the body runs inside the observed call, so the call is classified by what
+    // the caller gets (an audit failure returned as the function's error counts as an error).
     let then = |value: TokenStream| match after {
         Some(after) => quote!({ let __obs_result = #value; #after }),
         None => value,
     };
     let run = match shape {
         Shape::Sync => {
-            then(quote!(#p::observe_sync(#site, __obs_hook, __obs_span, #body, #settle)))
+            let body = match after {
+                Some(_) => {
+                    let done = then(quote!((#body)()));
+                    quote!(move || #done)
+                }
+                None => body,
+            };
+            quote!(#p::observe_sync(#site, __obs_hook, __obs_span, #body, #settle))
         }
         Shape::Async => {
-            then(quote!(#p::ObservedFuture::new(#body, #pending, __obs_span, #settle).await))
+            let body = match after {
+                Some(_) => {
+                    let done = then(quote!(#body.await));
+                    quote!(async move #done)
+                }
+                None => body,
+            };
+            quote!(#p::ObservedFuture::new(#body, #pending, __obs_span, #settle).await)
         }
         Shape::ReturnsFuture { boxed } => {
-            let future =
-                quote!(#p::ObservedFuture::new(__obs_future, #pending, __obs_span, #settle));
-            let future = match after {
+            let inner = match after {
                 Some(_) => {
                     let done = then(quote!(__obs_future.await));
-                    quote!({ let __obs_future = #future; async move { #done } })
+                    quote!(async move #done)
                 }
-                None => future,
+                None => quote!(__obs_future),
             };
+            let future = quote!(#p::ObservedFuture::new(#inner, #pending, __obs_span, #settle));
             let future = if boxed {
                 quote!(::std::boxed::Box::pin(#future))
             } else {

@@ -122,7 +122,9 @@ pub use metrics::{
 /// be written (the disk is full, the log is shut down, no log is installed) an `Ok` becomes
 /// `Err(AuditError)` converted into the function's error type, which must therefore be a
 /// `Result` whose error implements `From<AuditError>` (a compile error says so otherwise). A
-/// call that already failed keeps its own error. An `async fn` (or returned future) waits
+/// call that already failed keeps its own error. The commit is part of the observed call: its
+/// wait counts in the call's duration, and a call that returned the audit failure counts as an
+/// `error` in `obs_function_*`, as the caller saw it. An `async fn` (or returned future) waits
 /// without blocking its thread; a sync function blocks until the group commit (5 ms by default):
 /// in async code, audit async functions. The body has run either way: the event records what
 /// happened, after it happened. **Buffered**: the call returns once the event is queued (the

@@ -455,6 +455,38 @@ fn a_durable_call_returns_the_audit_failure_as_its_error() {
     assert_eq!(written[0]["fields"]["key"], "before");
 }
 
+#[audited(action = "durable.counted", log = log)]
+fn write_counted(log: &AuditLog) -> Result<(), ConfigError> {
+    Ok(())
+}
+
+#[audited(action = "durable.counted_async", log = log)]
+async fn write_counted_async(log: AuditLog) -> Result<(), ConfigError> {
+    tokio::task::yield_now().await;
+    Ok(())
+}
+
+#[test]
+fn a_call_that_returned_the_audit_failure_is_counted_as_an_error() {
+    let dir = fresh_dir("audited-counted");
+    let log = AuditLog::open(AuditConfig::new(&dir, "audited-tests")).unwrap();
+    write_counted(&log).unwrap();
+    block_on(write_counted_async(log.clone())).unwrap();
+    log.clone().shutdown().unwrap();
+    write_counted(&log).unwrap_err();
+    block_on(write_counted_async(log.clone())).unwrap_err();
+    // `obs_function_*` counts what the caller got: an error, not the `ok` the body returned.
+    // (ok, error, panic, cancelled)
+    let outcomes = |function| {
+        CallSite::find(module_path!(), function)
+            .expect("called above")
+            .snapshot()
+            .outcomes
+    };
+    assert_eq!(outcomes("write_counted"), [1, 1, 0, 0]);
+    assert_eq!(outcomes("write_counted_async"), [1, 1, 0, 0]);
+}
+
 struct Login {
     user: String,
     signature: Vec<u8>,

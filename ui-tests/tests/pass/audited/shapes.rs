@@ -56,9 +56,8 @@ async fn rotate(id: u64, api_key: Vec<u8>) -> Result<(), ConfigError> {
 
 #[audited(action = "model.warm", fields(model))]
 fn warm(model: &'static str) -> impl Future<Output = Result<&'static str, ConfigError>> + Send {
-    // The error type is written out: `#[observed]` reads the output of a returned future before
-    // inference reaches the declared `Output` (so an `Ok(..)` alone leaves it open).
-    async move { Ok::<_, ConfigError>(model) }
+    // Nothing in the body names the error type: the declared `Output` does.
+    async move { Ok(model) }
 }
 
 #[audited(action = "value.check", fields(n), mode = "buffered", span = false)]
@@ -116,7 +115,9 @@ fn main() {
     });
     assert_eq!(memory.drain(), vec!["a".to_owned()]);
 
-    // `#[audited]` counts in `obs_function_*` like `#[observed]`.
-    assert_eq!(outcomes!("update"), [1, 1, 0, 0]);
+    // `#[audited]` counts in `obs_function_*` like `#[observed]`, by what the caller got: both
+    // calls of `update` returned an error (the audit failure, then the body's own).
+    assert_eq!(outcomes!("update"), [0, 2, 0, 0]);
+    assert_eq!(outcomes!("warm"), [0, 1, 0, 0]);
     assert_eq!(outcomes!("read"), [1, 0, 0, 0]);
 }
