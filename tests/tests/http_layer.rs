@@ -111,6 +111,8 @@ const ROUTES: &[&str] = &[
     "/rt/valid/{id}",
     "/rt/slow",
     "/rt/stream",
+    "/rt/stream-panic",
+    "/rt/alive-after-body-panic",
     "/plain/users/{id}",
     "/rt/span/{id}",
     "",
@@ -308,6 +310,73 @@ async fn a_panicking_handler_is_answered_500_and_counted() {
         2.0
     );
     assert_eq!(requests(&families, "GET", "/rt/panic", "500"), 2.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_panics_mid_stream_is_counted_and_cuts_the_response() {
+    // Two chunks, then a panic while the body is being sent: the status line has gone out, so
+    // the panic cannot be answered 500; it is counted, the request recorded with what was sent,
+    // and the client sees the response cut short (no final chunk), not a clean end.
+    let app = Router::new()
+        .route(
+            "/rt/stream-panic",
+            get(|| async {
+                let chunks = futures_util::stream::unfold(0u32, |n| async move {
+                    tokio::task::yield_now().await;
+                    if n == 2 {
+                        panic!("the body failed mid-stream");
+                    }
+                    Some((Ok::<_, Infallible>("data: token\n\n"), n + 1))
+                });
+                Body::from_stream(chunks)
+            }),
+        )
+        .route("/rt/alive-after-body-panic", get(|| async { "alive" }))
+        .layer(HttpLayer::new());
+    let server = serve(app).await;
+    let addr = server.local_addr().to_string();
+    let received = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /rt/stream-panic HTTP/1.1\r\nHost: test\r\n\r\n")
+            .unwrap();
+        let mut seen = Vec::new();
+        // Until the server closes the connection (or a read fails).
+        let _ = stream.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(received.starts_with("HTTP/1.1 200"), "{received}");
+    assert_eq!(received.matches("token").count(), 2, "{received}");
+    assert!(
+        !received.ends_with("0\r\n\r\n"),
+        "the chunked body must not end cleanly: {received:?}"
+    );
+    // The server still serves.
+    let response = send(&server, "GET", "/rt/alive-after-body-panic", &[], b"").await;
+    assert_eq!(response.status, 200);
+    let families = scrape_until("the panicked stream's end", |f| {
+        requests(f, "GET", "/rt/stream-panic", "200") == 1.0
+    })
+    .await;
+    server.shutdown().await.unwrap();
+    assert_eq!(
+        value(
+            &families,
+            "obs_http_server_panics",
+            "obs_http_server_panics_total",
+            &[("http_route", "/rt/stream-panic")]
+        ),
+        1.0
+    );
+    let sent = value(
+        &families,
+        "http_server_response_body_size_bytes",
+        "http_server_response_body_size_bytes_sum",
+        &[("http_route", "/rt/stream-panic")],
+    );
+    assert_eq!(sent, 26.0, "two chunks of 13 bytes");
 }
 
 static RELEASE: tokio::sync::Notify = tokio::sync::Notify::const_new();

@@ -1,6 +1,7 @@
 //! The response body the layer wraps, to count its size and to end the request (and its span)
 //! when it ends.
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -9,6 +10,7 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use super::exchange::Exchange;
+use super::future::panicked;
 
 pin_project! {
     #[project = InnerProj]
@@ -23,7 +25,8 @@ pin_project! {
     /// A response body as the layer hands it back: the service's, counted as it is sent, or an
     /// empty one for the 500 that answers a panic. The request is recorded, and its span
     /// closed, when it ends or is dropped; the span is entered while a frame is polled, so work
-    /// a streamed body does is traced inside it.
+    /// a streamed body does is traced inside it. A panic while a frame is polled is counted in
+    /// `obs_http_server_panics_total` and unwinds on (the response is cut short).
     #[derive(Debug)]
     pub struct ResponseBody<B> {
         #[pin]
@@ -63,7 +66,18 @@ impl<B: Body> Body for ResponseBody<B> {
         let polled = match this.inner.project() {
             InnerProj::Body { body } => {
                 let _entered = this.span.enter();
-                body.poll_frame(cx)
+                match catch_unwind(AssertUnwindSafe(|| body.poll_frame(cx))) {
+                    Ok(polled) => polled,
+                    // The status line has gone out: the panic cannot be answered, only counted,
+                    // and left to unwind, so the server cuts the response short instead of
+                    // ending it as if it were complete.
+                    Err(panic) => {
+                        if let Some(exchange) = this.exchange.as_ref() {
+                            panicked(this.span, exchange);
+                        }
+                        resume_unwind(panic)
+                    }
+                }
             }
             InnerProj::Empty => Poll::Ready(None),
         };

@@ -78,10 +78,10 @@ impl<F> ResponseFuture<F> {
 }
 
 /// Counts a panic of the handler of `exchange`'s route, and says so on `span`.
-fn panicked(span: &tracing::Span, exchange: &Exchange) {
+pub(super) fn panicked(span: &tracing::Span, exchange: &Exchange) {
     STORAGE.panicked(exchange.route());
     span.in_scope(|| {
-        tracing::error!(target: "obs::http", "the handler panicked; answered 500");
+        tracing::error!(target: "obs::http", "the handler panicked");
     });
 }
 

@@ -27,7 +27,8 @@
 //!   `obs_http_server_panics_total{http_route}` and answered `500` with an empty body, so one
 //!   bad request does not tear down the connection; [`HttpLayer::catch_panics`]`(false)` counts
 //!   the panic and lets it unwind instead. A panic while the response body is being streamed is
-//!   not caught (the status line has gone out already).
+//!   counted too, then unwinds: the status line has gone out already, so the server cuts the
+//!   response short rather than end it as if it were complete.
 //!
 //! # The route template
 //!
