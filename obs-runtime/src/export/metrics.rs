@@ -147,6 +147,25 @@ fn now_nanos() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
+/// Attribute keys the semantic conventions type as integers: their label values (text in
+/// Prometheus) are pushed as integers.
+const INT_ATTRIBUTES: &[&str] = &["http.response.status_code", "server.port"];
+
+/// A label as an OTLP attribute: an integer where the conventions type `key` so and the value
+/// is one, else text.
+fn attribute_kv(key: &str, value: &str) -> KeyValue {
+    match value.parse::<i64>() {
+        Ok(n) if INT_ATTRIBUTES.contains(&key) => KeyValue {
+            key: key.to_owned(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::IntValue(n)),
+            }),
+            ..Default::default()
+        },
+        _ => string_kv(key, value),
+    }
+}
+
 fn string_kv(key: &str, value: &str) -> KeyValue {
     KeyValue {
         key: key.to_owned(),
@@ -257,7 +276,7 @@ fn convert(family: &dyn FamilyView, start: u64, now: u64) -> (Metric, u64) {
             .iter()
             .zip(values)
             .filter(|(_, v)| !v.is_empty())
-            .map(|(l, v)| string_kv(l.attribute_key(), v))
+            .map(|(l, v)| attribute_kv(l.attribute_key(), v))
             .collect();
         let value = match sample {
             Sample::Unsigned(v) => Some(number_data_point::Value::AsInt(v as i64)),

@@ -12,6 +12,9 @@
 //!   (`http.server.request.body.size`, `http.server.response.body.size`, `By`), with the same
 //!   labels as the duration.
 //!
+//! Over OTLP, `http.response.status_code` is an integer attribute, as the conventions type it
+//! (the Prometheus label is its text).
+//!
 //! And our own: `obs_http_server_panics_total{http_route}`, handler panics the layer caught.
 //!
 //! # Storage
