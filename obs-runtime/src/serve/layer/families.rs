@@ -15,7 +15,7 @@
 //! Over OTLP, `http.response.status_code` is an integer attribute, as the conventions type it
 //! (the Prometheus label is its text).
 //!
-//! And our own: `obs_http_server_panics_total{http_route}`, handler panics the layer caught.
+//! And our own: `obs_http_server_panics_total{http_route}`, handler panics the layer saw.
 //!
 //! # Storage
 //!
@@ -525,7 +525,7 @@ static FAMILIES: SelfFamilies<5> = SelfFamilies::new([
     family(
         FamilyDesc::new(
             "obs_http_server_panics_total",
-            "Handler panics caught by the obs HTTP server layer (each answered 500), by route.",
+            "Handler panics seen by the obs HTTP server layer, by route (answered 500, or the response cut short when the body was streaming).",
             MetricType::Counter,
             PANIC_LABELS,
         ),
