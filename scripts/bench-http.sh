@@ -53,7 +53,7 @@ import json
 import os
 import statistics
 
-from bench_common import print_targets, run_lines, verdict
+from bench_common import print_targets, ratio, run_lines
 
 rounds = [json.loads(line) for line in open(os.environ["BENCH_ROUNDS_FILE"])]
 
@@ -61,10 +61,6 @@ rounds = [json.loads(line) for line in open(os.environ["BENCH_ROUNDS_FILE"])]
 def over(r, v):
     s = r["sequential"]
     return None if s[v] is None or s["baseline"] is None else s[v] - s["baseline"]
-
-
-def ratio(a, b):
-    return None if a is None or b is None or b <= 0 else a / b
 
 
 def fns(v):

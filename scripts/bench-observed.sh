@@ -38,27 +38,12 @@ bench_env "$started" "$command_line" "$load_before" "$load_after"
 python3 - >"$report" <<'PY'
 import os
 
-from bench_common import ns, print_targets, run_lines, verdict
+from bench_common import fo, fr, ns, print_targets, ratio, run_lines, sub, verdict
 
 
 def fmt(v):
     return "not run" if v is None else f"{v:.2f} ns"
 
-
-def sub(a, b):
-    return None if a is None or b is None else a - b
-
-
-def fo(v):
-    return "–" if v is None else f"{v:+.2f} ns"
-
-
-def ratio(a, b):
-    return None if a is None or b is None or b <= 0 else a / b
-
-
-def fr(r):
-    return "–" if r is None else (f"{r:.1f}x" if r >= 1 else f"{r:.2f}x")
 
 
 print(f"# `#[observed]` per-call overhead, run {os.environ['BENCH_DATE']}")

@@ -39,3 +39,23 @@ def print_targets(targets):
     print("|---|---|---|")
     for name, ok, detail in targets:
         print(f"| {name} | {verdict(ok)} | {detail} |")
+
+
+def sub(a, b):
+    """`a - b`, or None when either is missing."""
+    return None if a is None or b is None else a - b
+
+
+def ratio(a, b):
+    """`a / b`, or None when either is missing or `b` is not positive."""
+    return None if a is None or b is None or b <= 0 else a / b
+
+
+def fo(v):
+    """An overhead in ns, signed, or a dash."""
+    return "–" if v is None else f"{v:+.2f} ns"
+
+
+def fr(r):
+    """A ratio as `12.3x` (two decimals below 1), or a dash."""
+    return "–" if r is None else (f"{r:.1f}x" if r >= 1 else f"{r:.2f}x")
