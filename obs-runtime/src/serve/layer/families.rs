@@ -226,7 +226,7 @@ pub(super) struct Key {
     pub(super) status: u16,
 }
 
-/// The block of `scheme` and `method` (an index of [`method::VALUES`]).
+/// The block of `scheme` and `method` (a label index of [`method`]).
 #[inline(always)]
 pub(super) fn block(scheme: UrlScheme, method: usize) -> usize {
     scheme as usize * method::COUNT + method
@@ -373,7 +373,7 @@ impl Storage {
             for (b, block) in row.blocks.iter().enumerate() {
                 let Some(block) = block.get() else { continue };
                 let scheme = UrlScheme::VALUES[b / method::COUNT];
-                let method = method::VALUES[b % method::COUNT];
+                let method = method::value(b % method::COUNT);
                 for (class, codes) in block.0.iter().enumerate() {
                     let Some(codes) = codes.get() else { continue };
                     for (last, series) in codes.0.iter().enumerate() {
@@ -391,7 +391,7 @@ impl Storage {
 }
 
 const METHOD: LabelDesc =
-    LabelDesc::fixed("http_request_method", &method::VALUES).otlp("http.request.method");
+    LabelDesc::bounded("http_request_method", method::COUNT).otlp("http.request.method");
 const ROUTE: LabelDesc = LabelDesc::bounded("http_route", MAX_ROUTES).otlp("http.route");
 const STATUS: LabelDesc =
     LabelDesc::bounded("http_response_status_code", 900).otlp("http.response.status_code");
@@ -444,7 +444,7 @@ fn active(_: &(), f: &mut dyn FnMut(&[&str], Sample<'_>)) {
     for (b, n) in STORAGE.in_flight().into_iter().enumerate() {
         if let Some(n) = n {
             let labels = [
-                method::VALUES[b % method::COUNT],
+                method::value(b % method::COUNT),
                 UrlScheme::VALUES[b / method::COUNT],
             ];
             f(&labels, Sample::Signed(n));

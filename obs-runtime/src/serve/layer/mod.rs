@@ -41,7 +41,8 @@
 //! # The span
 //!
 //! Target `obs::http`, level `INFO`, named `{method} {route}` through `otel.name`, kind server:
-//! `http.request.method` (the known methods, else `_OTHER`), `http.route`, `url.scheme`,
+//! `http.request.method` (the known methods, else `_OTHER`; the list is RFC 9110's methods and
+//! PATCH, or the one [`KNOWN_METHODS_ENV`] gives), `http.route`, `url.scheme`,
 //! `server.address` and `server.port` (from the `Host` header), `network.protocol.version`,
 //! `http.request.header.x-request-id`, then `http.response.status_code`; a 5xx sets `error.type`
 //! to the code and the span status to error. No path, query, full URL, client address, user
@@ -85,6 +86,7 @@ pub use families::{
     BODY_SIZE_BUCKETS, DURATION_BUCKETS, MAX_ROUTES, UNMATCHED_ROUTE, http_server_families,
 };
 pub use future::ResponseFuture;
+pub use method::{KNOWN_METHODS_ENV, MAX_KNOWN};
 pub use request_id::REQUEST_ID_HEADER;
 pub use route::RouteFn;
 pub use scheme::UrlScheme;

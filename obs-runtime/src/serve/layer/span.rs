@@ -15,7 +15,7 @@ use tracing::field::Empty;
 use super::UrlScheme;
 use super::method;
 
-/// The server span of `request`, whose method is `method` (an index of [`method::VALUES`]) and
+/// The server span of `request`, whose method is `method` (a label index of [`method`]) and
 /// route template `route` (`None`: unmatched).
 pub(super) fn server_span<B>(
     request: &Request<B>,
@@ -29,7 +29,7 @@ pub(super) fn server_span<B>(
     if !tracing::level_enabled!(tracing::Level::INFO) {
         return tracing::Span::none();
     }
-    let method = method::VALUES[method];
+    let method = method::value(method);
     let span = tracing::info_span!(
         target: "obs::http",
         "http.server.request",
@@ -52,7 +52,7 @@ pub(super) fn server_span<B>(
     }
     // The conventions' span name: `{method} {route}`, `HTTP` for a method they do not know (whose
     // name is kept apart).
-    let method_name = if method == "_OTHER" {
+    let method_name = if method == method::OTHER {
         span.record("http.request.method_original", request.method().as_str());
         "HTTP"
     } else {
