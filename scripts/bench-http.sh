@@ -53,14 +53,13 @@ import json
 import os
 import statistics
 
-from bench_common import print_targets, ratio, run_lines
+from bench_common import print_header, print_targets, ratio, sub
 
 rounds = [json.loads(line) for line in open(os.environ["BENCH_ROUNDS_FILE"])]
 
 
 def over(r, v):
-    s = r["sequential"]
-    return None if s[v] is None or s["baseline"] is None else s[v] - s["baseline"]
+    return sub(r["sequential"][v], r["sequential"]["baseline"])
 
 
 def fns(v):
@@ -71,15 +70,13 @@ def fx(v):
     return "–" if v is None else f"{v:.2f}x"
 
 
-print(f"# The HTTP server layer's per-request overhead, run {os.environ['BENCH_DATE']}")
-print()
-print("\n".join(run_lines()))
-print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
-print("- Figures: criterion's median per request. Interleaved: a layer's requests alternate one by "
-      "one with the bare router's, each timed apart (`http_layer_overhead`). Sequential: each variant "
-      "timed on its own, less the bare router (`http_layer`). Ratio: axum-prometheus' overhead over "
-      "obs' (above 1: obs adds less).")
-print()
+print_header(
+    "The HTTP server layer's per-request overhead",
+    "criterion's median per request. Interleaved: a layer's requests alternate one by "
+    "one with the bare router's, each timed apart (`http_layer_overhead`). Sequential: each variant "
+    "timed on its own, less the bare router (`http_layer`). Ratio: axum-prometheus' overhead over "
+    "obs' (above 1: obs adds less).",
+)
 print("| round | obs (interleaved) | axum-prometheus (interleaved) | tower-http `TraceLayer` (interleaved) | ratio (interleaved) | bare router | obs (sequential) | axum-prometheus (sequential) | ratio (sequential) |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 inter, seq = [], []

@@ -38,7 +38,7 @@ bench_env "$started" "$command_line" "$load_before" "$load_after"
 python3 - >"$report" <<'PY'
 import os
 
-from bench_common import fo, fr, ns, print_targets, ratio, run_lines, sub, verdict
+from bench_common import fo, fr, ns, print_header, print_targets, ratio, sub, verdict
 
 CHUNKS = 1000
 
@@ -50,14 +50,12 @@ def fmt(v):
 
 
 
-print(f"# `#[llm_call]` per-call and per-chunk overhead, run {os.environ['BENCH_DATE']}")
-print()
-print("\n".join(run_lines()))
-print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
-print("- Figures: criterion's median time per iteration; overhead = variant minus the plain "
-      "function (same run); \"OTel / obs\" = the OTel SDK row's overhead over obs' overhead "
-      "(above 1: obs adds less).")
-print()
+print_header(
+    "`#[llm_call]` per-call and per-chunk overhead",
+    "criterion's median time per iteration; overhead = variant minus the plain "
+    "function (same run); \"OTel / obs\" = the OTel SDK row's overhead over obs' overhead "
+    "(above 1: obs adds less).",
+)
 
 targets = []
 g = "llm_call"

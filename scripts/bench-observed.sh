@@ -38,7 +38,7 @@ bench_env "$started" "$command_line" "$load_before" "$load_after"
 python3 - >"$report" <<'PY'
 import os
 
-from bench_common import fo, fr, ns, print_targets, ratio, run_lines, sub, verdict
+from bench_common import fo, fr, ns, print_header, print_targets, ratio, sub, verdict
 
 
 def fmt(v):
@@ -46,14 +46,12 @@ def fmt(v):
 
 
 
-print(f"# `#[observed]` per-call overhead, run {os.environ['BENCH_DATE']}")
-print()
-print("\n".join(run_lines()))
-print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
-print("- Figures: criterion's median time per call; overhead = variant minus the plain function "
-      "(same shape, same run); \"peer / obs\" = the peer's overhead over obs' overhead in the same "
-      "condition (above 1: obs adds less).")
-print()
+print_header(
+    "`#[observed]` per-call overhead",
+    "criterion's median time per call; overhead = variant minus the plain function "
+    "(same shape, same run); \"peer / obs\" = the peer's overhead over obs' overhead in the same "
+    "condition (above 1: obs adds less).",
+)
 
 targets = []
 for shape in ("sync", "async"):

@@ -26,6 +26,17 @@ def run_lines():
     ]
 
 
+def print_header(title, figures):
+    """A report's opening: `# title, run <date>`, the run lines, the command and what the figures
+    are (`figures`)."""
+    print(f"# {title}, run {os.environ['BENCH_DATE']}")
+    print()
+    print("\n".join(run_lines()))
+    print(f"- Command: `{os.environ['BENCH_COMMAND']}`")
+    print(f"- Figures: {figures}")
+    print()
+
+
 def verdict(ok):
     """MET / MISSED for a target, or n/a when its benchmarks did not run."""
     return "n/a (not run)" if ok is None else ("**MET**" if ok else "**MISSED**")

@@ -184,21 +184,6 @@ impl Series {
         });
         Summed { cumulative, sum }
     }
-
-    /// Requests recorded (ended) in this series.
-    fn ended(&self) -> u64 {
-        self.shards
-            .all()
-            .iter()
-            .map(|s| {
-                s.duration
-                    .counts
-                    .iter()
-                    .map(|c| c.load(Ordering::Relaxed))
-                    .sum::<u64>()
-            })
-            .sum()
-    }
 }
 
 /// The series of one status class (`2xx`), by the code's last two digits.
@@ -346,7 +331,10 @@ impl Storage {
     /// `None` for blocks no request ever started in.
     fn in_flight(&self) -> [Option<i64>; BLOCKS] {
         let mut ended = [0u64; BLOCKS];
-        self.visit(|block, _, series| ended[block] += series.ended());
+        self.visit(|block, _, series| {
+            // Every ended request is in its series' duration histogram: its count.
+            ended[block] += series.read(|s| &s.duration).cumulative[DURATION_COUNTS - 1];
+        });
         let mut started = [0u64; BLOCKS];
         for shard in self.started.all() {
             for (total, cell) in started.iter_mut().zip(&shard.0) {

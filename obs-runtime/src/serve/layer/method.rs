@@ -39,34 +39,25 @@ const DEFAULT: [Method; 9] = [
 ];
 
 /// The process's known methods.
-#[derive(Debug)]
-struct Known {
-    methods: Vec<Method>,
+static KNOWN: OnceLock<Vec<Method>> = OnceLock::new();
+
+fn known() -> &'static [Method] {
+    KNOWN.get_or_init(|| from_env(std::env::var(KNOWN_METHODS_ENV).ok().as_deref()))
 }
 
-static KNOWN: OnceLock<Known> = OnceLock::new();
-
-fn known() -> &'static Known {
-    KNOWN.get_or_init(|| Known::from_env(std::env::var(KNOWN_METHODS_ENV).ok().as_deref()))
-}
-
-impl Known {
-    /// The list `env` (the variable's value) names, or the default one without it.
-    fn from_env(env: Option<&str>) -> Self {
-        let Some(list) = env else {
-            return Self {
-                methods: DEFAULT.to_vec(),
-            };
-        };
-        let (methods, refused) = parse(list);
-        if !refused.is_empty() {
-            tracing::warn!(
-                target: "obs::http",
-                "{KNOWN_METHODS_ENV}: left out {refused:?} (not method names, repeated, or more than {MAX_KNOWN})"
-            );
-        }
-        Self { methods }
+/// The known methods `env` (the variable's value) names, or the default ones without it.
+fn from_env(env: Option<&str>) -> Vec<Method> {
+    let Some(list) = env else {
+        return DEFAULT.to_vec();
+    };
+    let (methods, refused) = parse(list);
+    if !refused.is_empty() {
+        tracing::warn!(
+            target: "obs::http",
+            "{KNOWN_METHODS_ENV}: left out {refused:?} (not method names, repeated, or more than {MAX_KNOWN})"
+        );
     }
+    methods
 }
 
 /// The known methods of the list `list`, and the entries left out of it.
@@ -90,7 +81,6 @@ fn parse(list: &str) -> (Vec<Method>, Vec<String>) {
 #[inline]
 pub(super) fn index(method: &Method) -> usize {
     known()
-        .methods
         .iter()
         .position(|known| known == method)
         .unwrap_or(MAX_KNOWN)
@@ -98,7 +88,7 @@ pub(super) fn index(method: &Method) -> usize {
 
 /// The label value of index `index`.
 pub(super) fn value(index: usize) -> &'static str {
-    known().methods.get(index).map_or(OTHER, Method::as_str)
+    known().get(index).map_or(OTHER, Method::as_str)
 }
 
 #[cfg(test)]
@@ -127,8 +117,7 @@ mod tests {
         );
         assert_eq!(refused, ["GET", "bad method", "_OTHER"]);
         // POST is no longer known.
-        let known = Known { methods };
-        assert!(!known.methods.contains(&Method::POST));
+        assert!(!methods.contains(&Method::POST));
 
         let many: Vec<String> = (0..MAX_KNOWN + 2).map(|i| format!("M{i}")).collect();
         let (methods, refused) = parse(&many.join(","));
@@ -138,6 +127,6 @@ mod tests {
             [format!("M{MAX_KNOWN}"), format!("M{}", MAX_KNOWN + 1)]
         );
 
-        assert_eq!(Known::from_env(None).methods, DEFAULT.to_vec());
+        assert_eq!(from_env(None), DEFAULT.to_vec());
     }
 }
