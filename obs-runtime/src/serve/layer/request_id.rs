@@ -85,31 +85,22 @@ fn next_u64() -> u64 {
 
 /// A new random (version 4) UUID, as text.
 pub(super) fn generate() -> [u8; UUID_LEN] {
-    /// Where each of the 32 hex digits goes, past the hyphens.
-    const DIGIT_AT: [u8; 32] = {
-        let mut at = [0u8; 32];
-        let (mut digit, mut pos) = (0, 0);
-        while digit < 32 {
-            if matches!(pos, 8 | 13 | 18 | 23) {
-                pos += 1;
-            }
-            at[digit] = pos as u8;
-            digit += 1;
-            pos += 1;
-        }
-        at
-    };
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    // 128 random bits less the version (4) and the RFC 4122 variant (binary 10).
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&next_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&next_u64().to_le_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut text = *b"00000000-0000-0000-0000-000000000000";
-    for (byte, at) in bytes.iter().zip(DIGIT_AT.chunks_exact(2)) {
-        text[usize::from(at[0])] = HEX[usize::from(byte >> 4)];
-        text[usize::from(at[1])] = HEX[usize::from(byte & 0x0f)];
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; UUID_LEN];
+    let mut at = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text[at] = b'-';
+            at += 1;
+        }
+        text[at] = HEX[usize::from(byte >> 4)];
+        text[at + 1] = HEX[usize::from(byte & 0x0f)];
+        at += 2;
     }
     text
 }
